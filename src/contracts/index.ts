@@ -1,0 +1,12 @@
+export type * from './level.js';
+export { LEVELS } from './level.js';
+export type * from './reading.js';
+export type * from './registry.js';
+export { DEVICE_TYPES } from './registry.js';
+export type * from './detection.js';
+export type * from './alert.js';
+export type * from './order.js';
+export type * from './clock.js';
+export type * from './bus.js';
+export type * from './scenario.js';
+export type * from './model.js';
