@@ -1,0 +1,92 @@
+/**
+ * The database schema as an append-only list: migration N brings `PRAGMA user_version` from N-1
+ * to N. Never edit a released entry; add a new one.
+ *
+ * Every table keeps the whole object as JSON in `body` (what the engine and the API read back) and
+ * copies the fields that queries filter or sort on into indexed columns.
+ */
+export interface Migration {
+  /** What the migration does, for humans reading the list. */
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    description: 'alerts, dispatch orders and the transactional outbox',
+    sql: `
+      CREATE TABLE alerts (
+        id            TEXT PRIMARY KEY,
+        scenario_id   TEXT NOT NULL,
+        key           TEXT NOT NULL,
+        level         TEXT NOT NULL,
+        status        TEXT NOT NULL,
+        opened_at     INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        place_id      TEXT NOT NULL,
+        grid_id       TEXT,
+        community_id  TEXT,
+        street_id     TEXT,
+        body          TEXT NOT NULL
+      );
+      -- list() sorts newest first: filter indexes end in (opened_at, id) so the sort can follow the index.
+      -- Each index is one more page written per commit: only filters the API offers are indexed.
+      CREATE INDEX alerts_opened      ON alerts (opened_at, id);
+      CREATE INDEX alerts_status      ON alerts (status, opened_at, id);
+      CREATE INDEX alerts_level       ON alerts (level, opened_at, id);
+      CREATE INDEX alerts_scenario    ON alerts (scenario_id, opened_at, id);
+      CREATE INDEX alerts_place       ON alerts (place_id, opened_at, id);
+      CREATE INDEX alerts_grid        ON alerts (grid_id, opened_at, id);
+      CREATE INDEX alerts_community   ON alerts (community_id, opened_at, id);
+      CREATE INDEX alerts_street      ON alerts (street_id, opened_at, id);
+
+      CREATE TABLE orders (
+        id                 TEXT PRIMARY KEY,
+        alert_id           TEXT NOT NULL,
+        scenario_id        TEXT NOT NULL,
+        level              TEXT NOT NULL,
+        status             TEXT NOT NULL,
+        tier               TEXT NOT NULL,
+        version            INTEGER NOT NULL,
+        created_at         INTEGER NOT NULL,
+        updated_at         INTEGER NOT NULL,
+        place_id           TEXT NOT NULL,
+        grid_id            TEXT,
+        community_id       TEXT,
+        street_id          TEXT,
+        assignee_place_id  TEXT NOT NULL,
+        body               TEXT NOT NULL
+      );
+      CREATE INDEX orders_created     ON orders (created_at, id);
+      CREATE INDEX orders_alert       ON orders (alert_id, created_at, id);
+      CREATE INDEX orders_status      ON orders (status, created_at, id);
+      CREATE INDEX orders_level       ON orders (level, created_at, id);
+      CREATE INDEX orders_tier        ON orders (tier, created_at, id);
+      CREATE INDEX orders_scenario    ON orders (scenario_id, created_at, id);
+      CREATE INDEX orders_place       ON orders (place_id, created_at, id);
+      CREATE INDEX orders_grid        ON orders (grid_id, created_at, id);
+      CREATE INDEX orders_community   ON orders (community_id, created_at, id);
+      CREATE INDEX orders_street      ON orders (street_id, created_at, id);
+      CREATE INDEX orders_assignee    ON orders (assignee_place_id, created_at, id);
+
+      -- AUTOINCREMENT: ids are never reused after pruneDelivered() empties the table, so an id
+      -- names one message for good (consumers may deduplicate on it).
+      CREATE TABLE outbox (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        topic            TEXT NOT NULL,
+        payload          TEXT NOT NULL,
+        qos              INTEGER NOT NULL CHECK (qos IN (0, 1)),
+        retain           INTEGER NOT NULL DEFAULT 0 CHECK (retain IN (0, 1)),
+        ordering_key     TEXT,
+        created_at       INTEGER NOT NULL,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at  INTEGER,
+        last_error       TEXT,
+        delivered_at     INTEGER
+      );
+      -- Partial indexes stay as small as the backlog, however long delivered rows are kept.
+      CREATE INDEX outbox_pending   ON outbox (id) WHERE delivered_at IS NULL;
+      CREATE INDEX outbox_delivered ON outbox (delivered_at) WHERE delivered_at IS NOT NULL;
+    `,
+  },
+];

@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import { AlertRepository } from './alert-repository.js';
+import { closeDatabase, openDatabase, type Database } from './database.js';
+import { OrderRepository } from './order-repository.js';
+import { OutboxRepository } from './outbox-repository.js';
+
+export const DEFAULT_DB_FILE = 'riskwatch.db';
+
+/**
+ * The durable store: one SQLite connection and the repositories over it.
+ * Lifecycle: openStore(dir) → repositories / transaction()* → close(). Single writer: the engine
+ * process owns the file; other processes may read it (WAL).
+ */
+export class Store {
+  readonly alerts: AlertRepository;
+  readonly orders: OrderRepository;
+  readonly outbox: OutboxRepository;
+  /** One better-sqlite3 transaction wrapper, built once, that runs whatever function it is given. */
+  private readonly runInTransaction: <T>(fn: () => T) => T;
+
+  constructor(readonly db: Database) {
+    this.alerts = new AlertRepository(db);
+    this.orders = new OrderRepository(db);
+    this.outbox = new OutboxRepository(db);
+    this.runInTransaction = db.transaction((fn: () => unknown) => fn()) as <T>(fn: () => T) => T;
+  }
+
+  /**
+   * Runs `fn` in one transaction: everything it writes commits together, or nothing does when it
+   * throws. `fn` must be synchronous (better-sqlite3 rejects a returned promise); nested calls
+   * become savepoints.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.runInTransaction(fn);
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  /** Closes the connection (idempotent). */
+  close(): void {
+    closeDatabase(this.db);
+  }
+}
+
+/** Opens (creating the directory and schema if needed) `<dataDir>/<fileName>`. */
+export function openStore(dataDir: string, fileName = DEFAULT_DB_FILE): Store {
+  return new Store(openDatabase(join(dataDir, fileName)));
+}
