@@ -7,7 +7,7 @@ import { format } from 'node:util';
 export class RiskwatchError extends Error {
   readonly code: string;
   readonly statusCode: number;
-  readonly details?: Record<string, unknown>;
+  details?: Record<string, unknown>;
 
   constructor(code: string, message: string, statusCode: number, details?: Record<string, unknown>) {
     super(message);
@@ -29,9 +29,14 @@ function defineError(code: string, template: string, statusCode = 500): ErrorFac
   return Object.assign(factory, { code, statusCode });
 }
 
-/** Attach structured details (file, line, field, ...) to a coded error. */
+/**
+ * Attaches structured details (file, line, field, ...) to a coded error and returns it. It adds to
+ * the error in place: building a second Error (and its stack) would halve the rate at which a
+ * flood of bad messages can be rejected.
+ */
 export function withDetails(err: RiskwatchError, details: Record<string, unknown>): RiskwatchError {
-  return new RiskwatchError(err.code, err.message, err.statusCode, { ...err.details, ...details });
+  err.details = err.details ? { ...err.details, ...details } : details;
+  return err;
 }
 
 // --- ingest: each one is also a dead-letter reason -------------------------------------------

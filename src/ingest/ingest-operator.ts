@@ -1,0 +1,47 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { RawMessage } from '../contracts/reading.js';
+import type { EnrichedReading } from '../contracts/registry.js';
+import { ERR_PIPELINE_STAGE, isRiskwatchError, withDetails, type RiskwatchError } from '../core/errors.js';
+import type { TelemetryDecoder } from './telemetry-decoder.js';
+
+/**
+ * Raw messages in, enriched readings out. A message the decoder rejects goes to `onReject` and the
+ * stream carries on: input never errors or completes the pipeline. A non-coded exception from the
+ * decoder is a bug, not bad input, so it is reported as ERR_PIPELINE_STAGE (stage `ingest`,
+ * dead-letter reason `internal`) rather than dressed up as a malformed payload.
+ *
+ * Written as one Observable rather than `mergeMap` per message: no inner subscription, no closure
+ * per message. `onReject` must not throw; errors of downstream subscribers are not caught here.
+ */
+export function ingestTelemetry(
+  decoder: TelemetryDecoder,
+  onReject: (raw: RawMessage, err: RiskwatchError) => void,
+): OperatorFunction<RawMessage, EnrichedReading> {
+  return (source) =>
+    new Observable<EnrichedReading>((subscriber) =>
+      source.subscribe({
+        next(raw) {
+          let readings: EnrichedReading[];
+          try {
+            readings = decoder.decode(raw);
+          } catch (err) {
+            onReject(raw, asCodedError(err));
+            return;
+          }
+          for (let i = 0; i < readings.length; i++) subscriber.next(readings[i]!);
+        },
+        error(err) {
+          subscriber.error(err);
+        },
+        complete() {
+          subscriber.complete();
+        },
+      }),
+    );
+}
+
+function asCodedError(err: unknown): RiskwatchError {
+  if (isRiskwatchError(err)) return err;
+  const error = err instanceof Error ? err : new Error(String(err));
+  return withDetails(ERR_PIPELINE_STAGE('ingest', error.message), { stage: 'ingest', cause: error.name });
+}

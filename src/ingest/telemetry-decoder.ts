@@ -1,0 +1,228 @@
+import type { ErrorObject } from 'ajv';
+import type { Metrics, RawMessage } from '../contracts/reading.js';
+import type { DeviceContext, DeviceType, EnrichedReading } from '../contracts/registry.js';
+import {
+  ERR_CLOCK_SKEW,
+  ERR_CONFIG_INVALID,
+  ERR_DEVICE_UNKNOWN,
+  ERR_PAYLOAD_MALFORMED,
+  ERR_PAYLOAD_SCHEMA,
+  ERR_PAYLOAD_TOO_LARGE,
+  ERR_TOPIC_INVALID,
+  withDetails,
+  type RiskwatchError,
+} from '../core/errors.js';
+import { PAYLOAD_VALIDATORS, type PayloadValidators } from './device-schemas.js';
+import { parseRfc3339 } from './rfc3339.js';
+
+export interface IngestOptions {
+  /** Telemetry arrives on `{topicPrefix}/telemetry/{deviceId}`. */
+  topicPrefix: string;
+  /** Checked on the raw payload, before anything parses it. */
+  maxPayloadBytes: number;
+  maxBatchReadings: number;
+  /** A reading's `ts` may be at most this far ahead of receivedAt (device clock drift). */
+  maxFutureSkewMs: number;
+  /** ... and at most this far behind it (NB-IoT meters upload hours of intervals late, not weeks). */
+  maxReadingAgeMs: number;
+}
+
+export const DEFAULT_INGEST_OPTIONS: Readonly<IngestOptions> = Object.freeze({
+  topicPrefix: 'rw',
+  maxPayloadBytes: 64 * 1024,
+  maxBatchReadings: 1000,
+  maxFutureSkewMs: 5 * 60_000,
+  maxReadingAgeMs: 7 * 86_400_000,
+});
+
+/** The one thing the decoder needs from the registry (`Registry` satisfies it). */
+export interface DeviceContextSource {
+  context(deviceId: string): DeviceContext | undefined;
+}
+
+/**
+ * Raw MQTT message → enriched readings. `decode` returns the readings of one message sorted by
+ * `ts`, or throws a RiskwatchError whose code says why (each code is a dead-letter reason):
+ * ERR_TOPIC_INVALID, ERR_PAYLOAD_TOO_LARGE, ERR_DEVICE_UNKNOWN, ERR_PAYLOAD_MALFORMED,
+ * ERR_PAYLOAD_SCHEMA, ERR_CLOCK_SKEW — checked in that order, cheapest first.
+ */
+export interface TelemetryDecoder {
+  readonly options: Readonly<IngestOptions>;
+  decode(raw: RawMessage): EnrichedReading[];
+}
+
+export function createTelemetryDecoder(options: Partial<IngestOptions>, registry: DeviceContextSource): TelemetryDecoder {
+  return new JsonTelemetryDecoder(resolveOptions(options), registry);
+}
+
+/**
+ * The device id of a telemetry topic (`rw/telemetry/wm-0001` → `wm-0001`), or undefined when the
+ * topic is anything else: exactly one non-empty level after `{prefix}/telemetry/`.
+ */
+export function deviceIdFromTopic(topic: string, prefix: string = DEFAULT_INGEST_OPTIONS.topicPrefix): string | undefined {
+  const head = `${prefix}/telemetry/`;
+  return topicDeviceId(topic, head);
+}
+
+function topicDeviceId(topic: string, head: string): string | undefined {
+  if (topic.length <= head.length || !topic.startsWith(head) || topic.indexOf('/', head.length) !== -1) return undefined;
+  return topic.slice(head.length);
+}
+
+interface ReadingJson {
+  ts?: number | string;
+  metrics: Metrics;
+}
+
+const MAX_ECHO = 128;
+
+/**
+ * The hot path (every message passes here): string ops on the topic, one Map lookup for the
+ * device, one JSON.parse, one compiled ajv validator, and the parsed `metrics` object is kept as the
+ * reading's metrics (validation guarantees it holds nothing else), so a single reading costs two
+ * allocations of ours: the reading and its array.
+ */
+class JsonTelemetryDecoder implements TelemetryDecoder {
+  private readonly head: string;
+  private readonly maxPayloadBytes: number;
+  private readonly maxBatchReadings: number;
+  private readonly maxFutureSkewMs: number;
+  private readonly maxReadingAgeMs: number;
+
+  constructor(readonly options: Readonly<IngestOptions>, private readonly registry: DeviceContextSource) {
+    this.head = `${options.topicPrefix}/telemetry/`;
+    this.maxPayloadBytes = options.maxPayloadBytes;
+    this.maxBatchReadings = options.maxBatchReadings;
+    this.maxFutureSkewMs = options.maxFutureSkewMs;
+    this.maxReadingAgeMs = options.maxReadingAgeMs;
+  }
+
+  decode(raw: RawMessage): EnrichedReading[] {
+    const deviceId = topicDeviceId(raw.topic, this.head);
+    if (deviceId === undefined) throw withDetails(ERR_TOPIC_INVALID(clip(raw.topic)), { expected: `${this.head}{deviceId}` });
+
+    const payload = raw.payload;
+    if (payload.length > this.maxPayloadBytes) {
+      throw withDetails(ERR_PAYLOAD_TOO_LARGE(payload.length, this.maxPayloadBytes), { bytes: payload.length, limit: this.maxPayloadBytes });
+    }
+
+    // Before parsing: the schema depends on the device type, and a flood from unprovisioned
+    // devices should cost a Map lookup, not a JSON.parse each.
+    const ctx = this.registry.context(deviceId);
+    if (ctx === undefined) throw withDetails(ERR_DEVICE_UNKNOWN(clip(deviceId)), { deviceId: clip(deviceId) });
+
+    let body: unknown;
+    try {
+      body = JSON.parse(payload.toString('utf8'));
+    } catch (err) {
+      throw malformed('json', (err as Error).message);
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw malformed('envelope', ENVELOPE);
+
+    const type = ctx.device.type;
+    const validators: PayloadValidators = PAYLOAD_VALIDATORS[type];
+    const envelope = body as { metrics?: unknown; readings?: unknown };
+    const receivedAt = raw.receivedAt;
+
+    if (envelope.readings === undefined) {
+      if (envelope.metrics === undefined) throw malformed('envelope', ENVELOPE);
+      if (!validators.reading(envelope)) throw schemaError(type, validators.reading.errors);
+      return [this.toReading(deviceId, envelope as ReadingJson, ctx, receivedAt, '')];
+    }
+
+    if (envelope.metrics !== undefined) throw malformed('envelope', ENVELOPE);
+    const items = envelope.readings;
+    if (Array.isArray(items) && items.length > this.maxBatchReadings) {
+      throw withDetails(ERR_PAYLOAD_MALFORMED(`a batch of ${items.length} readings exceeds the limit of ${this.maxBatchReadings}`), {
+        problem: 'batch_limit', readings: items.length, limit: this.maxBatchReadings,
+      });
+    }
+    // The whole batch is validated (and below, time-checked) before any reading is emitted: one bad
+    // reading rejects the message. A half-applied batch would leave a hole in the device's interval
+    // series that inactivity and offline models read as real silence, and the dead letter keeps the
+    // message whole, so it can be fixed and replayed as the unit the device sent.
+    if (!validators.batch(envelope)) throw schemaError(type, validators.batch.errors);
+    const readings = items as ReadingJson[];
+    const out = new Array<EnrichedReading>(readings.length);
+    for (let i = 0; i < readings.length; i++) out[i] = this.toReading(deviceId, readings[i]!, ctx, receivedAt, `/readings/${i}`);
+    if (out.length > 1) out.sort(byEventTime);
+    return out;
+  }
+
+  private toReading(deviceId: string, json: ReadingJson, ctx: DeviceContext, receivedAt: number, path: string): EnrichedReading {
+    const raw = json.ts;
+    let ts: number;
+    if (raw === undefined) ts = receivedAt;
+    else if (typeof raw === 'number') ts = raw;
+    else {
+      ts = parseRfc3339(raw);
+      if (Number.isNaN(ts)) {
+        throw withDetails(ERR_PAYLOAD_SCHEMA(ctx.device.type, `${path}/ts is not a valid date-time`), {
+          deviceType: ctx.device.type, path: `${path}/ts`, keyword: 'format', message: 'must be a valid RFC 3339 date-time',
+        });
+      }
+    }
+    if (ts > receivedAt + this.maxFutureSkewMs) throw skewError(ts, receivedAt, this.maxFutureSkewMs, 'future', path);
+    if (ts < receivedAt - this.maxReadingAgeMs) throw skewError(ts, receivedAt, this.maxReadingAgeMs, 'past', path);
+    return { deviceId, ts, receivedAt, metrics: json.metrics, ctx };
+  }
+}
+
+const ENVELOPE = 'expected an object with "metrics" (one reading) or "readings" (a batch), not both';
+
+function byEventTime(a: EnrichedReading, b: EnrichedReading): number {
+  return a.ts - b.ts;
+}
+
+function malformed(problem: 'json' | 'envelope', reason: string): RiskwatchError {
+  return withDetails(ERR_PAYLOAD_MALFORMED(reason), { problem });
+}
+
+function schemaError(type: DeviceType, errors: ErrorObject[] | null | undefined): RiskwatchError {
+  const error = errors?.[0];
+  if (!error) return withDetails(ERR_PAYLOAD_SCHEMA(type, 'invalid'), { deviceType: type, path: '' });
+  let path = error.instancePath;
+  let message = error.message ?? 'invalid';
+  if (error.keyword === 'additionalProperties') {
+    path += `/${String(error.params.additionalProperty)}`;
+    message = path.endsWith(`/metrics/${String(error.params.additionalProperty)}`) ? `unknown metric for a ${type}` : 'unknown property';
+  } else if (error.keyword === 'required') {
+    path += `/${String(error.params.missingProperty)}`;
+    message = 'is required';
+  } else if (error.keyword === 'pattern') {
+    message = 'must be epoch milliseconds or an RFC 3339 date-time';
+  } else if (error.keyword === 'minProperties') {
+    message = 'must hold at least one metric';
+  }
+  return withDetails(ERR_PAYLOAD_SCHEMA(type, `${path || '/'} ${message}`), { deviceType: type, path, keyword: error.keyword, message });
+}
+
+function skewError(ts: number, receivedAt: number, bound: number, direction: 'future' | 'past', path: string): RiskwatchError {
+  const skewMs = ts - receivedAt;
+  const when = Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString() : String(ts);
+  return withDetails(ERR_CLOCK_SKEW(when, Math.abs(skewMs), bound), { ts, receivedAt, skewMs, boundMs: bound, direction, path: path || '/' });
+}
+
+/** Topics and ids are echoed into messages and dead letters; a 64 KiB topic must not be. */
+function clip(text: string): string {
+  return text.length <= MAX_ECHO ? text : `${text.slice(0, MAX_ECHO)}…`;
+}
+
+function resolveOptions(options: Partial<IngestOptions>): Readonly<IngestOptions> {
+  const resolved: IngestOptions = { ...DEFAULT_INGEST_OPTIONS };
+  for (const [key, value] of Object.entries(options) as [keyof IngestOptions, unknown][]) {
+    if (value !== undefined) (resolved as unknown as Record<string, unknown>)[key] = value;
+  }
+  const prefix = resolved.topicPrefix;
+  if (typeof prefix !== 'string' || prefix === '' || /[+#\u0000]/.test(prefix) || prefix.endsWith('/') || prefix.startsWith('/')) {
+    throw ERR_CONFIG_INVALID(`ingest topic prefix "${String(prefix)}" must be non-empty, without wildcards or a leading or trailing /`);
+  }
+  for (const key of ['maxPayloadBytes', 'maxBatchReadings', 'maxFutureSkewMs', 'maxReadingAgeMs'] as const) {
+    const value = resolved[key];
+    const least = key === 'maxFutureSkewMs' ? 0 : 1;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < least) {
+      throw ERR_CONFIG_INVALID(`ingest option ${key} must be a number ≥ ${least}, got ${String(value)}`);
+    }
+  }
+  return Object.freeze(resolved);
+}
