@@ -1,5 +1,7 @@
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+$/;
+/** The duration grammar, as a JSON Schema `pattern` too (scenario and config schemas use it). */
+export const DURATION_PATTERN = '^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d|w))+$';
+const DURATION = new RegExp(DURATION_PATTERN);
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g;
 
 /** True for `90s`, `8h`, `1h30m`, `500ms`, `2d`. */

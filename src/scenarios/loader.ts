@@ -1,0 +1,498 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { Environment } from '@marcbachmann/cel-js';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { LEVELS, type Level } from '../contracts/level.js';
+import type { Scenario } from '../contracts/scenario.js';
+import { isDuration, parseDuration, formatDuration } from '../core/duration.js';
+import { ERR_SCENARIO_INVALID, RiskwatchError, withDetails } from '../core/errors.js';
+import { isLevel } from '../alerts/levels.js';
+import { checkExpression, ExpressionError } from './expression.js';
+import { normaliseScenario } from './normalise.js';
+import {
+  DURATION_PATTERN,
+  METRIC_NAME_PATTERN,
+  MODEL_FIELDS,
+  MODELS,
+  SCENARIO_ID_PATTERN,
+  TIME_OF_DAY_PATTERN,
+  scenarioSchema,
+  type ScenarioDocument,
+} from './schema.js';
+
+/** One problem in one scenario file. `line`/`column` are 1-based; `field` is a dotted path (`levels.red`, `appliesTo.deviceTypes[1]`). */
+export interface ScenarioIssue {
+  file: string;
+  line: number;
+  column: number;
+  /** Absent for YAML syntax errors and file-level problems. */
+  field?: string;
+  message: string;
+}
+
+export interface ScenarioLoadResult {
+  /** Valid scenarios, in file-name order. */
+  scenarios: Scenario[];
+  /** One ERR_SCENARIO_INVALID per bad file; `details.errors` lists every ScenarioIssue of that file. */
+  errors: RiskwatchError[];
+}
+
+// Compiled once: validating a file is then a plain function call.
+const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true });
+const validateDocument = ajv.compile(scenarioSchema);
+
+/**
+ * Scopes for the static check of expressions: the variables each kind of expression is evaluated
+ * with (see expression.ts). A name outside its scope would make the predicate fail on every
+ * reading, i.e. a scenario that silently never fires — so it is a load error instead.
+ */
+const contextScope = new Environment({ unlistedVariablesAreDyn: false })
+  .registerVariable('device', 'map')
+  .registerVariable('subject', 'map')
+  .registerVariable('place', 'map');
+const readingScope = contextScope.clone().registerVariable('metrics', 'map').registerVariable('ts', 'dyn');
+const readingWithValueScope = readingScope.clone().registerVariable('value', 'dyn');
+
+type Path = (string | number)[];
+interface Position {
+  line: number;
+  column: number;
+}
+interface Located {
+  path: Path;
+  message: string;
+  /** Point at the key (unknown or misplaced fields) rather than at the value. */
+  atKey?: boolean;
+}
+
+/**
+ * Parses one scenario file (YAML text) into a normalised Scenario. Every problem — YAML syntax,
+ * schema, duration, CEL, cross-field — throws ERR_SCENARIO_INVALID naming the first one (by line)
+ * in the message, with `details` { file, line, column, field, errors: ScenarioIssue[] } listing all.
+ */
+export function parseScenario(text: string, file: string): Scenario {
+  const result = analyseScenario(text, file);
+  if (!result.scenario) throw scenarioError(file, result.issues);
+  return result.scenario;
+}
+
+/** Reads and parses one file; `source` and the error's `file` are the path relative to cwd. */
+export function loadScenarioFile(path: string): Scenario {
+  const file = displayPath(path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw scenarioError(file, [{ file, line: 1, column: 1, message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]);
+  }
+  return parseScenario(text, file);
+}
+
+/**
+ * Loads every `*.yaml` / `*.yml` file directly in `dir` (not recursively: `rules/demo/` is a set of
+ * its own), in file-name order. Bad files and duplicate ids become `errors`; the good scenarios are
+ * still returned so that `riskwatch rules validate` can report everything in one run. An empty
+ * directory is not an error; a missing one is.
+ */
+export function loadScenarioDir(dir: string): ScenarioLoadResult {
+  const scenarios: Scenario[] = [];
+  const errors: RiskwatchError[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => /\.ya?ml$/i.test(name) && isFile(join(dir, name)));
+  } catch (err) {
+    const file = displayPath(dir);
+    const reason = `cannot read the rules directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
+    return { scenarios, errors: [scenarioError(file, [{ file, line: 1, column: 1, message: reason }])] };
+  }
+  // Code-point order, not locale order: the same files load in the same order on every machine.
+  names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+  const fileOfId = new Map<string, string>();
+  for (const name of names) {
+    const path = join(dir, name);
+    const file = displayPath(path);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      errors.push(scenarioError(file, [{ file, line: 1, column: 1, message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]));
+      continue;
+    }
+    const result = analyseScenario(text, file);
+    if (!result.scenario) {
+      errors.push(scenarioError(file, result.issues));
+      continue;
+    }
+    const firstFile = fileOfId.get(result.scenario.id);
+    if (firstFile !== undefined) {
+      const at = result.locate(['id']);
+      const issue: ScenarioIssue = { file, ...at, field: 'id', message: `id "${result.scenario.id}" is already used by ${firstFile}` };
+      errors.push(withDetails(scenarioError(file, [issue]), { duplicateOf: firstFile }));
+      continue;
+    }
+    fileOfId.set(result.scenario.id, file);
+    scenarios.push(result.scenario);
+  }
+  return { scenarios, errors };
+}
+
+/**
+ * The engine refuses to start with an invalid scenario: returns the scenarios when there is no
+ * error, otherwise throws the first error with every issue of every file in `details.errors`.
+ */
+export function assertScenarios(result: ScenarioLoadResult): Scenario[] {
+  const [first, ...rest] = result.errors;
+  if (!first) return result.scenarios;
+  if (rest.length === 0) throw first;
+  const issues = result.errors.flatMap((err) => (err.details?.errors as ScenarioIssue[] | undefined) ?? []);
+  const files = result.errors.map((err) => err.details?.file);
+  throw new RiskwatchError(first.code, `${first.message} (+${rest.length} more invalid scenario file(s))`, first.statusCode, {
+    ...first.details,
+    errors: issues,
+    files,
+  });
+}
+
+/** Compiler-style one-liner for CLIs: `rules/gas.yaml:12:8 levels.red: Unexpected token: EOF`. */
+export function formatScenarioIssue(issue: ScenarioIssue): string {
+  return `${issue.file}:${issue.line}:${issue.column} ${issue.field ? `${issue.field}: ` : ''}${issue.message}`;
+}
+
+// --- analysis ---------------------------------------------------------------------------------
+
+interface Analysis {
+  scenario?: Scenario;
+  issues: ScenarioIssue[];
+  locate(path: Path, atKey?: boolean): Position;
+}
+
+function analyseScenario(text: string, file: string): Analysis {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
+  const locate = (path: Path, atKey = false) => locateNode(doc, lineCounter, path, atKey);
+
+  // A document with syntax errors is only partly built: checking its fields would add noise.
+  if (doc.errors.length > 0) {
+    const issues = doc.errors.map((err) => {
+      const pos = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0]);
+      return { file, line: pos.line, column: pos.col, message: yamlReason(err.message) };
+    });
+    return { issues: sortIssues(issues), locate };
+  }
+
+  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  const found: Located[] = [];
+  if (!validateDocument(data)) {
+    for (const err of validateDocument.errors ?? []) {
+      const issue = explainSchemaError(err, data);
+      if (issue) found.push(issue);
+    }
+  }
+  if (isObject(data)) {
+    found.push(...checkExpressions(data), ...checkCrossFields(data));
+  }
+
+  const seen = new Set<string>();
+  const issues: ScenarioIssue[] = [];
+  for (const { path, message, atKey } of found) {
+    const field = fieldName(path);
+    if (seen.has(`${field}\n${message}`)) continue; // a field checked by two schema branches
+    seen.add(`${field}\n${message}`);
+    issues.push({ file, ...locate(path, atKey), ...(field && { field }), message });
+  }
+  if (issues.length > 0) return { issues: sortIssues(issues), locate };
+  return { scenario: normaliseScenario(data as unknown as ScenarioDocument, file), issues, locate };
+}
+
+function explainSchemaError(err: ErrorObject, data: unknown): Located | undefined {
+  const path = instancePath(err.instancePath, data);
+  const value = err.data;
+  const model = isObject(data) ? data.model : undefined;
+  const inModelBranch = err.schemaPath.includes('/allOf/');
+  switch (err.keyword) {
+    case 'if':
+      return undefined; // summary of the branch errors reported on their own
+    case 'required': {
+      const missing = (err.params as { missingProperty: string }).missingProperty;
+      return { path: [...path, missing], message: `is required${inModelBranch ? ` for model ${String(model)}` : ''}`, atKey: true };
+    }
+    case 'additionalProperties': {
+      const extra = (err.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys((err.parentSchema?.properties as object | undefined) ?? {});
+      const isLevelMap = known.length === LEVELS.length && LEVELS.every((level) => known.includes(level));
+      const message = isLevelMap
+        ? `unknown level "${extra}"; levels are ${LEVELS.join(', ')}`
+        : `unknown field "${extra}"; known fields: ${known.join(', ')}`;
+      return { path: [...path, extra], message, atKey: true };
+    }
+    case 'false schema': {
+      const field = String(path[path.length - 1]);
+      const owner = MODELS.find((m) => MODEL_FIELDS[m].includes(field));
+      return { path, message: `does not apply to model ${String(model)}${owner ? ` (it belongs to the ${owner} model)` : ''}`, atKey: true };
+    }
+    case 'enum': {
+      const allowed = (err.params as { allowedValues: unknown[] }).allowedValues.join(', ');
+      if (path.length === 1 && path[0] === 'model') return { path, message: `unknown model "${String(value)}"; models are ${allowed}` };
+      return { path, message: `"${String(value)}" is not one of: ${allowed}` };
+    }
+    case 'pattern':
+      return { path, message: patternMessage((err.params as { pattern: string }).pattern, value) };
+    case 'type': {
+      if (path.length === 0) return { path, message: 'the file must hold one YAML mapping of scenario fields' };
+      const expected = (err.params as { type: string }).type;
+      const wanted = err.parentSchema?.pattern === DURATION_PATTERN ? 'a duration string such as 90s or 8h' : article(expected);
+      return { path, message: `must be ${wanted}, not ${describeValue(value)}` };
+    }
+    case 'minProperties':
+      return { path, message: path[0] === 'levels' && path.length === 1 ? 'needs at least one level' : 'must not be empty' };
+    case 'minItems':
+    case 'minLength':
+      return { path, message: 'must not be empty' };
+    case 'uniqueItems': {
+      const { i, j } = err.params as { i: number; j: number };
+      const items = value as unknown[];
+      return { path: [...path, j], message: `"${String(items[j])}" is listed twice (also at index ${i})` };
+    }
+    default:
+      return { path, message: err.message ?? `fails ${err.keyword}` };
+  }
+}
+
+function patternMessage(pattern: string, value: unknown): string {
+  const text = `"${String(value)}"`;
+  switch (pattern) {
+    case DURATION_PATTERN:
+      return `${text} is not a duration (write e.g. 500ms, 90s, 15m, 8h, 1h30m, 3d)`;
+    case TIME_OF_DAY_PATTERN:
+      return `${text} is not a time of day HH:MM (00:00 to 23:59)`;
+    case SCENARIO_ID_PATTERN:
+      return `${text} is not a valid id: lowercase letters, digits and dashes, starting with a letter or digit`;
+    case METRIC_NAME_PATTERN:
+      return `${text} is not a metric name: letters, digits and underscores, not starting with a digit`;
+    default:
+      return `${text} does not match ${pattern}`;
+  }
+}
+
+type Scope = 'reading' | 'readingWithValue' | 'context';
+
+function checkExpressions(data: Record<string, unknown>): Located[] {
+  const found: Located[] = [];
+  const check = (path: Path, scope: Scope) => {
+    const expr = valueAt(data, path);
+    if (typeof expr !== 'string' || expr.length === 0) return; // the schema reports those
+    const problem = expressionProblem(expr, scope, data);
+    if (problem) found.push({ path, message: problem });
+  };
+  check(['appliesTo', 'when'], 'context');
+  if (data.model === 'threshold') {
+    const scope: Scope = data.metric === undefined ? 'reading' : 'readingWithValue';
+    for (const map of ['levels', 'reset'] as const) {
+      const levels = data[map];
+      if (!isObject(levels)) continue;
+      for (const level of LEVELS) if (level in levels) check([map, level], scope);
+    }
+  }
+  if (data.model === 'inactivity') check(['active'], 'reading');
+  return found;
+}
+
+function expressionProblem(expr: string, scope: Scope, data: Record<string, unknown>): string | undefined {
+  try {
+    checkExpression(expr);
+  } catch (err) {
+    if (err instanceof ExpressionError) return err.reason;
+    throw err;
+  }
+  const env = scope === 'context' ? contextScope : scope === 'reading' ? readingScope : readingWithValueScope;
+  const result = env.check(expr);
+  if (!result.valid) {
+    const reason = result.error?.message.split('\n')[0] ?? 'invalid expression';
+    const unknown = /^Unknown variable: (\w+)/.exec(reason)?.[1];
+    if (unknown === 'value' && data.model === 'threshold') return '`value` is bound only when the scenario sets `metric`; use metrics.<name>';
+    if (unknown && scope === 'context') {
+      return `unknown variable "${unknown}": appliesTo.when is evaluated once per device, before any reading; it sees subject, device and place`;
+    }
+    if (unknown) return `unknown variable "${unknown}": use metrics, ts, device, subject or place`;
+    return reason;
+  }
+  if (result.type !== 'bool' && result.type !== 'dyn') return `must be a condition (bool), but yields ${result.type}`;
+  return undefined;
+}
+
+function checkCrossFields(data: Record<string, unknown>): Located[] {
+  const found: Located[] = [];
+  const levels = isObject(data.levels) ? data.levels : undefined;
+
+  if (data.model === 'threshold' && levels) {
+    const present = LEVELS.filter((level) => level in levels);
+    for (const map of ['for', 'reset'] as const) {
+      const perLevel = data[map];
+      if (!isObject(perLevel)) continue;
+      for (const level of Object.keys(perLevel)) {
+        if (!isLevel(level) || level in levels) continue; // unknown level names: the schema reports them
+        found.push({
+          path: [map, level],
+          atKey: true,
+          message: `level ${level} has no raise condition in levels (levels has ${present.join(', ') || 'none'})`,
+        });
+      }
+    }
+  }
+
+  if ((data.model === 'inactivity' || data.model === 'offline') && levels) {
+    // A higher level is reached later: a ladder that does not grow would skip or never reach a level.
+    let previous: { level: Level; ms: number } | undefined;
+    for (const level of LEVELS) {
+      const text = levels[level];
+      if (typeof text !== 'string' || !isDuration(text)) continue;
+      const ms = parseDuration(text);
+      if (ms <= 0) {
+        found.push({ path: ['levels', level], message: 'must be longer than 0' });
+        continue;
+      }
+      if (previous && ms <= previous.ms) {
+        found.push({
+          path: ['levels', level],
+          message: `${formatDuration(ms)} must be longer than levels.${previous.level} (${formatDuration(previous.ms)}): durations must increase with the level`,
+        });
+      }
+      previous = { level, ms };
+    }
+  }
+
+  if (data.model === 'inactivity') {
+    positiveDuration(data, ['maxSilence'], found);
+    const hours = data.activeHours;
+    if (isObject(hours) && typeof hours.from === 'string' && hours.from === hours.to) {
+      found.push({ path: ['activeHours', 'to'], message: 'must differ from activeHours.from (leave activeHours out to count the whole day)' });
+    }
+  }
+  positiveDuration(data, ['alert', 'flapping', 'window'], found);
+  return found;
+}
+
+function positiveDuration(data: Record<string, unknown>, path: Path, found: Located[]): void {
+  const text = valueAt(data, path);
+  if (typeof text === 'string' && isDuration(text) && parseDuration(text) <= 0) found.push({ path, message: 'must be longer than 0' });
+}
+
+// --- positions and paths -------------------------------------------------------------------------
+
+/**
+ * The 1-based position of a field: its value, or its key when asked (unknown fields) or when the
+ * value is a block collection that starts on the next line. A path that does not exist (a missing
+ * required field) resolves to its nearest existing parent.
+ */
+function locateNode(doc: Document, lineCounter: LineCounter, path: Path, atKey: boolean): Position {
+  let node: unknown = doc.contents;
+  let key: unknown;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => (isScalar(item.key) ? item.key.value : item.key) === segment);
+      if (!pair) break;
+      key = pair.key;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
+      key = undefined;
+      node = node.items[segment];
+    } else {
+      break;
+    }
+  }
+  const blockCollection = isCollection(node) && !node.flow;
+  const target = (atKey || blockCollection) && rangeOf(key) ? key : rangeOf(node) ? node : key;
+  const offset = rangeOf(target)?.[0] ?? 0;
+  const { line, col } = lineCounter.linePos(offset);
+  return { line, column: col };
+}
+
+function rangeOf(node: unknown): [number, number, number] | undefined {
+  return (node as { range?: [number, number, number] } | null | undefined)?.range ?? undefined;
+}
+
+function instancePath(pointer: string, data: unknown): Path {
+  if (pointer === '') return [];
+  const path: Path = [];
+  let value = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(value)) {
+      path.push(Number(segment));
+      value = value[Number(segment)];
+    } else {
+      path.push(segment);
+      value = isObject(value) ? value[segment] : undefined;
+    }
+  }
+  return path;
+}
+
+function fieldName(path: Path): string {
+  let out = '';
+  for (const segment of path) out += typeof segment === 'number' ? `[${segment}]` : out ? `.${segment}` : segment;
+  return out;
+}
+
+function valueAt(data: unknown, path: Path): unknown {
+  let value = data;
+  for (const segment of path) {
+    if (Array.isArray(value) && typeof segment === 'number') value = value[segment];
+    else if (isObject(value)) value = value[segment];
+    else return undefined;
+  }
+  return value;
+}
+
+// --- small helpers ------------------------------------------------------------------------------
+
+function scenarioError(file: string, issues: ScenarioIssue[]): RiskwatchError {
+  const first = issues[0]!;
+  const where = first.field ? `${first.field} (line ${first.line})` : `line ${first.line}`;
+  const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
+  return withDetails(ERR_SCENARIO_INVALID(file, `${where}: ${first.message}${more}`), {
+    file,
+    line: first.line,
+    column: first.column,
+    ...(first.field && { field: first.field }),
+    errors: issues,
+  });
+}
+
+function sortIssues(issues: ScenarioIssue[]): ScenarioIssue[] {
+  return issues.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+
+/** yaml's messages end in "at line 3, column 5:" plus a source excerpt; the position is reported apart. */
+function yamlReason(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function displayPath(path: string): string {
+  return relative(process.cwd(), resolve(path)) || path;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'empty';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return `the ${typeof value} ${JSON.stringify(value)}`;
+}
