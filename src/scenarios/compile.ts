@@ -22,6 +22,6 @@ export function compileScenario(scenario: Scenario, deps: ModelDeps, onExpressio
   return {
     scenario,
     appliesTo: (ctx) => types.has(ctx.device.type) && (when === undefined || when(ctx)),
-    model: createModel(scenario, deps),
+    model: createModel(scenario, deps, onExpressionError),
   };
 }

@@ -37,10 +37,19 @@ export function checkExpression(expression: string): void {
  */
 export function compileReadingPredicate(expression: string, onError?: (err: Error) => void): ReadingPredicate {
   const evaluate = parse(expression);
+  // One activation object per predicate, refilled per call: evaluation is synchronous and never
+  // re-entered, and this saves an allocation on every reading.
+  const activation: Record<string, unknown> = { value: undefined, metrics: undefined, ts: 0, device: undefined, subject: undefined, place: undefined };
   return (reading, value) => {
     try {
-      const ctx = reading.ctx.celView;
-      return evaluate({ value, metrics: reading.metrics, ts: reading.ts, device: ctx.device, subject: ctx.subject, place: ctx.place }) === true;
+      const view = reading.ctx.celView;
+      activation.value = value;
+      activation.metrics = reading.metrics;
+      activation.ts = reading.ts;
+      activation.device = view.device;
+      activation.subject = view.subject;
+      activation.place = view.place;
+      return evaluate(activation) === true;
     } catch (err) {
       onError?.(err as Error);
       return false;

@@ -1,0 +1,214 @@
+import type { Detection, EvidenceReading } from '../contracts/detection.js';
+import type { Level, Verdict } from '../contracts/level.js';
+import type { ModelDeps, ScenarioModel } from '../contracts/model.js';
+import type { DeviceType, EnrichedReading } from '../contracts/registry.js';
+import type { InactivityScenario } from '../contracts/scenario.js';
+import { LEVELS_HIGHEST_FIRST, levelRank } from '../alerts/levels.js';
+import { formatDuration } from '../core/duration.js';
+import { ERR_SCENARIO_INVALID } from '../core/errors.js';
+import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
+import { compileReadingPredicate, ExpressionError, type ReadingPredicate } from '../scenarios/expression.js';
+import { activeTimeBetween, addActiveTime, describeActiveHours, parseActiveHours } from './active-hours.js';
+import { evidenceOf, keyOf } from './model-key.js';
+
+interface LevelStep {
+  level: Level;
+  rank: number;
+  ms: number;
+}
+
+interface InactivityState extends TimerEntry {
+  key: string;
+  /** Undefined until a reading decides it: a first reading without activity decides nothing. */
+  verdict: Verdict | undefined;
+  /** Event time of the newest activity (or of the first reading: nothing earlier is known). */
+  lastActive: number;
+  /** Event time of the newest reading of any kind. */
+  lastSeen: number;
+  /** Active-hours time of over-long gaps since `lastActive`, beyond each gap's first maxSilenceMs. */
+  excluded: number;
+  lastActiveReading: EnrichedReading | undefined;
+  lastReading: EnrichedReading;
+}
+
+/** What "activity" means to a resident reading the summary, by the devices a scenario watches. */
+const ACTIVITY_NOUN: Partial<Record<DeviceType, string>> = {
+  water_meter: 'water use',
+  gas_meter: 'gas use',
+  door_sensor: 'door activity',
+};
+
+function activityNoun(deviceTypes: DeviceType[]): string {
+  const nouns = new Set(deviceTypes.map((type) => ACTIVITY_NOUN[type] ?? 'activity'));
+  return nouns.size === 1 ? [...nouns][0]! : 'activity';
+}
+
+function compileSteps(scenario: InactivityScenario): LevelStep[] {
+  const steps: LevelStep[] = [];
+  for (const level of [...LEVELS_HIGHEST_FIRST].reverse()) {
+    const ms = scenario.levels[level];
+    if (ms === undefined) continue;
+    if (!(ms > 0)) throw ERR_SCENARIO_INVALID(scenario.id, `levels.${level} must be a positive duration`);
+    const previous = steps[steps.length - 1];
+    if (previous && ms <= previous.ms) throw ERR_SCENARIO_INVALID(scenario.id, `levels.${level} must be longer than levels.${previous.level}`);
+    steps.push({ level, rank: levelRank(level), ms });
+  }
+  if (steps.length === 0) throw ERR_SCENARIO_INVALID(scenario.id, 'levels: at least one level needs a duration');
+  return steps;
+}
+
+/**
+ * Inactivity model: "an elderly person living alone has used no water for 12 hours".
+ *
+ * Inactive time at instant t is the active-hours time between the last activity and
+ * min(t, lastSeen + maxSilenceMs), minus the over-long parts of gaps between readings: a silent
+ * meter may be offline, which the offline scenario reports, and is no evidence of inactivity.
+ *
+ * Timers are lazy: a key holds at most one armed entry, at the instant its next level would be
+ * reached if readings keep arriving. Activity does not move it (that would cost a heap operation
+ * per reading); the firing entry recomputes and re-arms, or stays unarmed while silence freezes
+ * the count, until the next reading arms it again. An `active` expression that fails on a reading
+ * counts as false and is reported to `onExpressionError`.
+ */
+export function createInactivityModel(scenario: InactivityScenario, deps: ModelDeps, onExpressionError?: (err: Error) => void): ScenarioModel {
+  const steps = compileSteps(scenario);
+  const window = scenario.activeHours;
+  parseActiveHours(window); // validates the window now rather than at the first reading
+  const maxSilenceMs = scenario.maxSilenceMs;
+  if (!(maxSilenceMs > 0)) throw ERR_SCENARIO_INVALID(scenario.id, 'maxSilenceMs must be a positive duration');
+  let isActive: ReadingPredicate;
+  try {
+    isActive = compileReadingPredicate(scenario.active, onExpressionError);
+  } catch (err) {
+    if (err instanceof ExpressionError) throw ERR_SCENARIO_INVALID(scenario.id, `active: ${err.message}`);
+    throw err;
+  }
+  const noun = activityNoun(scenario.appliesTo.deviceTypes);
+  const activeHoursFact = window ? `${window.from}-${window.to}` : undefined;
+  const { scheduler, emit } = deps;
+  const states = new Map<string, InactivityState>();
+  let disposed = false;
+
+  /** Index of the first step above `verdict`; steps.length when the top level is reached. */
+  const nextStep = (verdict: Verdict | undefined): number => {
+    const rank = verdict === undefined ? 0 : levelRank(verdict);
+    let i = 0;
+    while (i < steps.length && steps[i]!.rank <= rank) i++;
+    return i;
+  };
+
+  /** The instant step `i` is reached if readings keep arriving. */
+  const reachedAt = (state: InactivityState, i: number): number =>
+    addActiveTime(state.lastActive, steps[i]!.ms + state.excluded, window, state.lastReading.ctx.timeZone);
+
+  const arm = (state: InactivityState): void => {
+    const i = nextStep(state.verdict);
+    if (i < steps.length) queue.arm(state, reachedAt(state, i));
+    else queue.disarm(state);
+  };
+
+  const evidence = (state: InactivityState): EvidenceReading[] => {
+    const readings: EvidenceReading[] = [];
+    if (state.lastActiveReading) readings.push(evidenceOf(state.lastActiveReading));
+    if (state.lastReading !== state.lastActiveReading) readings.push(evidenceOf(state.lastReading));
+    return readings;
+  };
+
+  const emitVerdict = (state: InactivityState, eventTime: number, summary: string, facts: Detection['evidence']['facts']): void => {
+    if (activeHoursFact !== undefined) {
+      facts.activeHours = activeHoursFact;
+      facts.timeZone = state.lastReading.ctx.timeZone;
+    }
+    emit({
+      scenarioId: scenario.id,
+      key: state.key,
+      verdict: state.verdict!,
+      eventTime,
+      detectedAt: scheduler.now(),
+      summary,
+      evidence: { readings: evidence(state), facts },
+      ctx: state.lastReading.ctx,
+    });
+  };
+
+  const emitActive = (state: InactivityState, reading: EnrichedReading): void => {
+    state.verdict = 'ok';
+    emitVerdict(state, reading.ts, `${noun} seen`, { lastActiveAt: state.lastActive });
+  };
+
+  const onDue = (state: InactivityState, now: number): void => {
+    const timeZone = state.lastReading.ctx.timeZone;
+    const countedUntil = Math.min(now, state.lastSeen + maxSilenceMs);
+    const inactiveMs = activeTimeBetween(state.lastActive, countedUntil, window, timeZone) - state.excluded;
+    let i = nextStep(state.verdict);
+    let reached = -1;
+    while (i < steps.length && steps[i]!.ms <= inactiveMs) reached = i++;
+    if (reached >= 0) {
+      const step = steps[reached]!;
+      state.verdict = step.level;
+      const counted = describeActiveHours(window, timeZone);
+      const summary = `no ${noun} for ${formatDuration(step.ms)}${counted ? ` (counted ${counted})` : ''}`;
+      emitVerdict(state, reachedAt(state, reached), summary, { inactiveMs: step.ms, lastActiveAt: state.lastActive });
+    }
+    if (i >= steps.length) return;
+    // Silence froze the count: the next reading arms the key again.
+    if (countedUntil < now) return;
+    const due = reachedAt(state, i);
+    queue.arm(state, due > now ? due : now + 1);
+  };
+
+  const queue = new TimerQueue<InactivityState>(scheduler, onDue);
+
+  return {
+    onReading(reading: EnrichedReading): void {
+      if (disposed) return;
+      const key = keyOf(scenario.keyBy, reading);
+      const active = isActive(reading);
+      let state = states.get(key);
+      if (state === undefined) {
+        // Nothing before the first reading is known: the count starts there.
+        state = {
+          key, verdict: undefined, lastActive: reading.ts, lastSeen: reading.ts, excluded: 0,
+          lastActiveReading: active ? reading : undefined, lastReading: reading, dueAt: 0, heapIndex: -1,
+        };
+        states.set(key, state);
+        if (active) emitActive(state, reading);
+        arm(state);
+        return;
+      }
+      if (reading.ts > state.lastSeen) {
+        const silentFrom = state.lastSeen + maxSilenceMs;
+        if (!active && reading.ts > silentFrom) {
+          const from = silentFrom > state.lastActive ? silentFrom : state.lastActive;
+          state.excluded += activeTimeBetween(from, reading.ts, window, reading.ctx.timeZone);
+        }
+        state.lastSeen = reading.ts;
+        state.lastReading = reading;
+      }
+      // An active reading at the first reading's own time also counts: it decides the verdict.
+      if (active && (reading.ts > state.lastActive || (reading.ts === state.lastActive && state.lastActiveReading === undefined))) {
+        // Event time decides: a late active reading (NB-IoT batch) still moves lastActive forward.
+        if (reading.ts > state.lastActive) {
+          state.lastActive = reading.ts;
+          state.excluded = 0;
+        }
+        state.lastActiveReading = reading;
+        if (state.verdict !== 'ok') {
+          const wasLevel = state.verdict !== undefined;
+          emitActive(state, reading);
+          // The armed entry waits for a level above the old one; the lowest level comes first now.
+          if (wasLevel) arm(state);
+        }
+      }
+      if (state.heapIndex < 0 && nextStep(state.verdict) < steps.length) arm(state);
+    },
+    get size(): number {
+      return states.size;
+    },
+    dispose(): void {
+      disposed = true;
+      queue.dispose();
+      states.clear();
+    },
+  };
+}

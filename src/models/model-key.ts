@@ -1,0 +1,15 @@
+import type { EvidenceReading } from '../contracts/detection.js';
+import type { EnrichedReading } from '../contracts/registry.js';
+
+/** Alert key of a reading: its subject (household) across devices when `keyBy: subject`, else the device. */
+export function keyOf(keyBy: 'device' | 'subject', reading: EnrichedReading): string {
+  return keyBy === 'subject' ? reading.ctx.subject?.id ?? reading.deviceId : reading.deviceId;
+}
+
+/**
+ * A detection's own copy of a reading kept as evidence. Models hold references to the readings
+ * they saw and copy only when they emit, so no reading costs an allocation of its own.
+ */
+export function evidenceOf(reading: EnrichedReading): EvidenceReading {
+  return { deviceId: reading.deviceId, ts: reading.ts, metrics: { ...reading.metrics } };
+}

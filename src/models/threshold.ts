@@ -1,0 +1,337 @@
+import type { Detection, EvidenceReading } from '../contracts/detection.js';
+import type { Level, Verdict } from '../contracts/level.js';
+import type { ModelDeps, ScenarioModel } from '../contracts/model.js';
+import type { MetricValue } from '../contracts/reading.js';
+import type { EnrichedReading } from '../contracts/registry.js';
+import type { ThresholdScenario } from '../contracts/scenario.js';
+import { LEVELS_HIGHEST_FIRST, levelRank } from '../alerts/levels.js';
+import { ERR_SCENARIO_INVALID } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
+import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
+import { compileReadingPredicate, ExpressionError, type ReadingPredicate } from '../scenarios/expression.js';
+import { evidenceOf, keyOf } from './model-key.js';
+
+/** Readings per key kept as evidence: the newest in full, the ones before it as (device, ts, value). */
+const EVIDENCE_READINGS = 5;
+
+const NONE = 0, NUMBER = 1, FALSE = 2, TRUE = 3;
+
+/**
+ * The recent metric values of every key in flat typed arrays, one row of `depth` slots per key:
+ * about 25 bytes per kept value, where keeping the readings themselves would retain ~135 bytes
+ * each (reading plus metrics object) — most of a key's budget of 1 KB.
+ */
+class RecentValues {
+  private ts: Float64Array;
+  private values: Float64Array;
+  private kinds: Uint8Array;
+  private devices: string[];
+  private rows = 0;
+
+  constructor(private readonly depth: number, private capacity = 1024) {
+    this.ts = new Float64Array(capacity * depth);
+    this.values = new Float64Array(capacity * depth);
+    this.kinds = new Uint8Array(capacity * depth);
+    this.devices = new Array<string>(capacity * depth).fill('');
+  }
+
+  /** A new row; its index is the key's for good (rows are freed all at once, with the model). */
+  allocate(): number {
+    if (this.rows === this.capacity) this.grow();
+    return this.rows++;
+  }
+
+  /** Stores a value at position `seq` (a running count) of `row`, overwriting the oldest. */
+  put(row: number, seq: number, deviceId: string, ts: number, value: MetricValue): void {
+    const i = row * this.depth + (seq % this.depth);
+    this.ts[i] = ts;
+    this.devices[i] = deviceId;
+    if (typeof value === 'number') {
+      this.kinds[i] = NUMBER;
+      this.values[i] = value;
+    } else {
+      this.kinds[i] = value ? TRUE : FALSE;
+    }
+  }
+
+  /** Evidence for the values before position `seq` (oldest first), at most depth − 1 of them. */
+  collect(row: number, seq: number, metric: string, into: EvidenceReading[]): void {
+    const from = Math.max(0, seq - (this.depth - 1));
+    for (let n = from; n < seq; n++) {
+      const i = row * this.depth + (n % this.depth);
+      const kind = this.kinds[i];
+      if (kind === NONE) continue;
+      const value: MetricValue = kind === NUMBER ? this.values[i]! : kind === TRUE;
+      into.push({ deviceId: this.devices[i]!, ts: this.ts[i]!, metrics: { [metric]: value } });
+    }
+  }
+
+  private grow(): void {
+    this.capacity *= 2;
+    const size = this.capacity * this.depth;
+    const ts = new Float64Array(size);
+    ts.set(this.ts);
+    const values = new Float64Array(size);
+    values.set(this.values);
+    const kinds = new Uint8Array(size);
+    kinds.set(this.kinds);
+    const devices = this.devices.concat(new Array<string>(size - this.devices.length).fill(''));
+    this.ts = ts;
+    this.values = values;
+    this.kinds = kinds;
+    this.devices = devices;
+  }
+}
+
+interface LevelSpec {
+  level: Level;
+  rank: number;
+  /** Bit of this level in `ThresholdState.held`. */
+  bit: number;
+  raise: ReadingPredicate;
+  raiseText: string;
+  reset: ReadingPredicate | undefined;
+  resetText: string | undefined;
+  /** 0: raised as soon as the condition holds. */
+  forMs: number;
+}
+
+interface ThresholdState extends TimerEntry {
+  key: string;
+  verdict: Verdict;
+  /** Event time of the newest reading; older readings no longer change state. */
+  latestTs: number;
+  /** Raise conditions that held on the newest reading, one bit per level spec. */
+  held: number;
+  /** Per level spec: event time since which its raise condition has held (NaN: not holding). */
+  since: number[];
+  lastReading: EnrichedReading;
+  lastValue: MetricValue | undefined;
+  /** Row in RecentValues, and how many values it has seen (-1: no row, the scenario has no metric). */
+  recentRow: number;
+  recentSeq: number;
+}
+
+type ErrorHandler = ((err: Error) => void) | undefined;
+
+function compile(scenario: ThresholdScenario, field: string, expression: string, onError: ErrorHandler): ReadingPredicate {
+  try {
+    return compileReadingPredicate(expression, onError);
+  } catch (err) {
+    if (err instanceof ExpressionError) throw ERR_SCENARIO_INVALID(scenario.id, `${field}: ${err.message}`);
+    throw err;
+  }
+}
+
+function compileLevels(scenario: ThresholdScenario, onError: ErrorHandler): LevelSpec[] {
+  const specs: LevelSpec[] = [];
+  for (const level of LEVELS_HIGHEST_FIRST) {
+    const raiseText = scenario.levels[level];
+    if (raiseText === undefined) continue;
+    const resetText = scenario.reset?.[level];
+    const forMs = scenario.for?.[level] ?? 0;
+    if (!(forMs >= 0)) throw ERR_SCENARIO_INVALID(scenario.id, `for.${level} must be a duration`);
+    specs.push({
+      level,
+      rank: levelRank(level),
+      bit: 1 << specs.length,
+      raise: compile(scenario, `levels.${level}`, raiseText, onError),
+      raiseText,
+      reset: resetText === undefined ? undefined : compile(scenario, `reset.${level}`, resetText, onError),
+      resetText,
+      forMs,
+    });
+  }
+  if (specs.length === 0) throw ERR_SCENARIO_INVALID(scenario.id, 'levels: at least one level needs a condition');
+  for (const [field, perLevel] of [['for', scenario.for], ['reset', scenario.reset]] as const) {
+    for (const level of Object.keys(perLevel ?? {})) {
+      if (!specs.some((spec) => spec.level === level)) throw ERR_SCENARIO_INVALID(scenario.id, `${field}.${level} has no raise condition in levels`);
+    }
+  }
+  return specs;
+}
+
+/**
+ * Threshold model with Kapacitor's level semantics (`determineLevel`): the highest level whose
+ * raise condition holds wins, and each level may have its own `reset` (hysteresis) and `for`
+ * (the condition must hold for a duration of event time before the level is raised).
+ *
+ * Per reading: one CEL evaluation per level (plus a reset when leaving a level), no allocation;
+ * a heap operation only when a pending `for` deadline changes. An expression that fails on a
+ * reading counts as false and is reported to `onExpressionError`.
+ */
+export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDeps, onExpressionError?: (err: Error) => void): ScenarioModel {
+  const specs = compileLevels(scenario, onExpressionError);
+  const metric = scenario.metric;
+  const { scheduler, emit } = deps;
+  const states = new Map<string, ThresholdState>();
+  // Without a metric there is no single value to keep: the evidence is the deciding reading alone.
+  let recent = metric === undefined ? undefined : new RecentValues(EVIDENCE_READINGS);
+  const anyFor = specs.some((spec) => spec.forMs > 0);
+  const specIndex = new Map<Verdict, number>(specs.map((spec, i) => [spec.level, i]));
+  let disposed = false;
+
+  const satisfied = (state: ThresholdState, index: number, at: number): boolean => {
+    const spec = specs[index]!;
+    if ((state.held & spec.bit) === 0) return false;
+    return spec.forMs === 0 || at - state.since[index]! >= spec.forMs;
+  };
+
+  /** Highest level above `rank` that is satisfied at `at`, or -1. */
+  const raisedAbove = (state: ThresholdState, rank: number, at: number): number => {
+    for (let i = 0; i < specs.length && specs[i]!.rank > rank; i++) if (satisfied(state, i, at)) return i;
+    return -1;
+  };
+
+  /** Highest satisfied level at or below `rank` (below it when `strictlyBelow`), or -1. */
+  const satisfiedBelow = (state: ThresholdState, rank: number, at: number, strictlyBelow: boolean): number => {
+    for (let i = 0; i < specs.length; i++) {
+      const specRank = specs[i]!.rank;
+      if (specRank > rank || (strictlyBelow && specRank === rank)) continue;
+      if (satisfied(state, i, at)) return i;
+    }
+    return -1;
+  };
+
+  const determine = (state: ThresholdState, prev: Verdict, reading: EnrichedReading, value: MetricValue | undefined): number => {
+    const prevRank = levelRank(prev);
+    const higher = raisedAbove(state, prevRank, reading.ts);
+    if (higher >= 0) return higher;
+    if (prev === 'ok') return -1;
+    const prevIndex = specIndex.get(prev)!;
+    const prevReset = specs[prevIndex]!.reset;
+    if (prevReset) {
+      // Hysteresis: the level is left only once its reset holds, so a value hovering at the raise
+      // boundary does not flap.
+      if (!prevReset(reading, value)) return prevIndex;
+      return satisfiedBelow(state, prevRank, reading.ts, true);
+    }
+    return satisfiedBelow(state, prevRank, reading.ts, false);
+  };
+
+  /** Arms the earliest `for` deadline that could still raise the verdict, or disarms. */
+  const armPending = (state: ThresholdState): void => {
+    if (!anyFor) return;
+    const rank = levelRank(state.verdict);
+    let due = Infinity;
+    for (let i = 0; i < specs.length && specs[i]!.rank > rank; i++) {
+      const spec = specs[i]!;
+      if (spec.forMs === 0 || (state.held & spec.bit) === 0) continue;
+      const at = state.since[i]! + spec.forMs;
+      if (at < due) due = at;
+    }
+    if (due === Infinity) queue.disarm(state);
+    else if (state.heapIndex < 0 || state.dueAt !== due) queue.arm(state, due);
+  };
+
+  const describe = (index: number): string => {
+    const spec = specs[index]!;
+    return spec.forMs > 0 ? `${spec.level} condition (${spec.raiseText}) for ${formatDuration(spec.forMs)}` : `${spec.level} condition (${spec.raiseText})`;
+  };
+
+  const subjectText = (value: MetricValue | undefined): string => (metric === undefined ? 'reading' : `${metric} ${String(value)}`);
+
+  const evidence = (state: ThresholdState): EvidenceReading[] => {
+    const readings: EvidenceReading[] = [];
+    if (recent !== undefined && metric !== undefined) recent.collect(state.recentRow, state.recentSeq - 1, metric, readings);
+    readings.push(evidenceOf(state.lastReading));
+    return readings;
+  };
+
+  const emitVerdict = (state: ThresholdState, index: number, eventTime: number, viaReset: string | undefined): void => {
+    const value = state.lastValue;
+    const facts: Detection['evidence']['facts'] = {};
+    if (value !== undefined) facts.value = value;
+    let summary: string;
+    if (index >= 0) {
+      const spec = specs[index]!;
+      facts.threshold = spec.raiseText;
+      if (spec.forMs > 0) {
+        facts.forMs = spec.forMs;
+        facts.since = state.since[index]!;
+      }
+      summary = `${subjectText(value)} ≥ ${describe(index)}`;
+    } else {
+      summary = `${subjectText(value)}: no level condition holds`;
+    }
+    if (viaReset !== undefined) facts.reset = viaReset;
+    emit({
+      scenarioId: scenario.id,
+      key: state.key,
+      verdict: state.verdict,
+      eventTime,
+      detectedAt: scheduler.now(),
+      summary,
+      evidence: { readings: evidence(state), facts },
+      ctx: state.lastReading.ctx,
+    });
+  };
+
+  const onDue = (state: ThresholdState): void => {
+    // Only raising is possible here: the held conditions are those of the last reading, and time
+    // passing can only complete `for` durations, never undo them.
+    const at = state.dueAt;
+    const index = raisedAbove(state, levelRank(state.verdict), at);
+    if (index >= 0) {
+      const spec = specs[index]!;
+      state.verdict = spec.level;
+      emitVerdict(state, index, spec.forMs > 0 ? state.since[index]! + spec.forMs : at, undefined);
+    }
+    armPending(state);
+  };
+
+  const queue = new TimerQueue<ThresholdState>(scheduler, onDue);
+
+  return {
+    onReading(reading: EnrichedReading): void {
+      if (disposed) return;
+      let value: MetricValue | undefined;
+      if (metric !== undefined) {
+        value = reading.metrics[metric];
+        // A reading without the metric (a detector's battery heartbeat) says nothing about it.
+        if (value === undefined) return;
+      }
+      const key = keyOf(scenario.keyBy, reading);
+      let state = states.get(key);
+      if (state !== undefined && reading.ts < state.latestTs) return; // late data never moves state back
+      let held = 0;
+      for (const spec of specs) if (spec.raise(reading, value)) held |= spec.bit;
+      const first = state === undefined;
+      if (state === undefined) {
+        state = {
+          key, verdict: 'ok', latestTs: reading.ts, held, since: specs.map(() => NaN), lastReading: reading, lastValue: value,
+          recentRow: recent ? recent.allocate() : -1, recentSeq: 0, dueAt: 0, heapIndex: -1,
+        };
+        states.set(key, state);
+      }
+      state.latestTs = reading.ts;
+      state.held = held;
+      state.lastReading = reading;
+      state.lastValue = value;
+      if (recent !== undefined) recent.put(state.recentRow, state.recentSeq++, reading.deviceId, reading.ts, value!);
+      for (let i = 0; i < specs.length; i++) {
+        if (specs[i]!.forMs === 0) continue;
+        if ((held & specs[i]!.bit) === 0) state.since[i] = NaN;
+        else if (Number.isNaN(state.since[i]!)) state.since[i] = reading.ts;
+      }
+      const prev = state.verdict;
+      const index = determine(state, prev, reading, value);
+      const next: Verdict = index >= 0 ? specs[index]!.level : 'ok';
+      if (first || next !== prev) {
+        state.verdict = next;
+        const left = levelRank(next) < levelRank(prev) ? specs[specIndex.get(prev)!]!.resetText : undefined;
+        emitVerdict(state, index, reading.ts, left);
+      }
+      armPending(state);
+    },
+    get size(): number {
+      return states.size;
+    },
+    dispose(): void {
+      disposed = true;
+      queue.dispose();
+      states.clear();
+      recent = undefined;
+    },
+  };
+}

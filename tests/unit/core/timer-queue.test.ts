@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { Observable } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { ManualScheduler } from '../../../src/core/manual-scheduler.js';
+import { TimerQueue, type TimerEntry } from '../../../src/core/timer-queue.js';
+
+interface Entry extends TimerEntry {
+  name: string;
+}
+
+const entry = (name: string): Entry => ({ name, dueAt: 0, heapIndex: -1 });
+
+/** Deterministic PRNG (mulberry32) so a failing random run can be repeated. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('TimerQueue', () => {
+  it('fires entries in due order, each at its own due time', () => {
+    const scheduler = new ManualScheduler(0);
+    const fired: string[] = [];
+    const queue = new TimerQueue<Entry>(scheduler, (e, now) => fired.push(`${e.name}@${now}`));
+    queue.arm(entry('c'), 300);
+    queue.arm(entry('a'), 100);
+    queue.arm(entry('b'), 200);
+    expect(queue.size).toBe(3);
+    expect(queue.nextDueAt).toBe(100);
+
+    scheduler.advanceTo(150);
+    expect(fired).toEqual(['a@100']);
+    scheduler.advanceTo(1_000);
+    expect(fired).toEqual(['a@100', 'b@200', 'c@300']);
+    expect(queue.size).toBe(0);
+    expect(queue.nextDueAt).toBe(Infinity);
+    expect(scheduler.pendingCount).toBe(0);
+  });
+
+  it('moves an armed entry earlier or later instead of keeping a stale copy', () => {
+    const scheduler = new ManualScheduler(0);
+    const fired: string[] = [];
+    const queue = new TimerQueue<Entry>(scheduler, (e, now) => fired.push(`${e.name}@${now}`));
+    const early = entry('early');
+    const late = entry('late');
+    queue.arm(early, 500);
+    queue.arm(late, 100);
+    queue.arm(early, 50); // earlier
+    queue.arm(late, 900); // later
+    expect(queue.size).toBe(2);
+    expect(queue.nextDueAt).toBe(50);
+
+    scheduler.advanceTo(899);
+    expect(fired).toEqual(['early@50']);
+    scheduler.advanceTo(2_000);
+    expect(fired).toEqual(['early@50', 'late@900']);
+  });
+
+  it('disarms: a disarmed entry never fires', () => {
+    const scheduler = new ManualScheduler(0);
+    const fired: string[] = [];
+    const queue = new TimerQueue<Entry>(scheduler, (e) => fired.push(e.name));
+    const a = entry('a');
+    const b = entry('b');
+    queue.arm(a, 10);
+    queue.arm(b, 20);
+    queue.disarm(a);
+    expect(queue.isArmed(a)).toBe(false);
+    expect(a.heapIndex).toBe(-1);
+    queue.disarm(a); // twice: no-op
+    expect(queue.size).toBe(1);
+    scheduler.advanceTo(100);
+    expect(fired).toEqual(['b']);
+  });
+
+  it('lets onDue re-arm the firing entry', () => {
+    const scheduler = new ManualScheduler(0);
+    const fired: number[] = [];
+    const queue = new TimerQueue<Entry>(scheduler, (e, now) => {
+      fired.push(now);
+      if (fired.length < 4) queue.arm(e, now + 60);
+    });
+    queue.arm(entry('tick'), 60);
+    scheduler.advanceTo(10_000);
+    expect(fired).toEqual([60, 120, 180, 240]);
+    expect(scheduler.pendingCount).toBe(0);
+  });
+
+  it('fires 10 000 randomly armed, re-armed and disarmed entries in order with one scheduler action at a time', () => {
+    const scheduler = new ManualScheduler(0);
+    const next = random(42);
+    let maxPending = 0;
+    const fired: Entry[] = [];
+    const queue = new TimerQueue<Entry>(scheduler, (e, now) => {
+      expect(now).toBeGreaterThanOrEqual(e.dueAt);
+      fired.push(e);
+      maxPending = Math.max(maxPending, scheduler.pendingCount);
+    });
+    const entries = Array.from({ length: 10_000 }, (_, i) => entry(`e${i}`));
+    for (const e of entries) {
+      queue.arm(e, Math.floor(next() * 1_000_000));
+      maxPending = Math.max(maxPending, scheduler.pendingCount);
+    }
+    const disarmed = new Set<Entry>();
+    for (let i = 0; i < 2_000; i++) {
+      const e = entries[Math.floor(next() * entries.length)]!;
+      if (next() < 0.25) {
+        queue.disarm(e);
+        disarmed.add(e);
+      } else {
+        queue.arm(e, Math.floor(next() * 1_000_000));
+        disarmed.delete(e);
+      }
+      maxPending = Math.max(maxPending, scheduler.pendingCount);
+    }
+    const expectedDue = new Map(entries.filter((e) => !disarmed.has(e)).map((e) => [e, e.dueAt]));
+
+    // Advance in uneven steps, as replay does, so wakeups also land between due times.
+    for (let t = 0; t <= 1_000_000; t += 1 + Math.floor(next() * 5_000)) scheduler.advanceTo(t);
+    scheduler.advanceTo(1_000_001);
+
+    expect(fired).toHaveLength(expectedDue.size);
+    expect(new Set(fired).size).toBe(fired.length);
+    for (let i = 1; i < fired.length; i++) expect(fired[i]!.dueAt).toBeGreaterThanOrEqual(fired[i - 1]!.dueAt);
+    for (const e of fired) expect(e.dueAt).toBe(expectedDue.get(e));
+    expect(maxPending).toBeLessThanOrEqual(1);
+    expect(scheduler.pendingCount).toBe(0);
+  });
+
+  it('fires on virtual time inside TestScheduler.run()', () => {
+    const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    testScheduler.run(({ expectObservable }) => {
+      const fired$ = new Observable<string>((subscriber) => {
+        const queue = new TimerQueue<Entry>(testScheduler, (e) => subscriber.next(e.name));
+        queue.arm(entry('b'), 5_000);
+        queue.arm(entry('a'), 1_000);
+        const c = entry('c');
+        queue.arm(c, 3_000);
+        queue.disarm(c);
+        return () => queue.dispose();
+      });
+      expectObservable(fired$).toBe('1000ms a 3999ms b');
+    });
+  });
+
+  it('dispose cancels the scheduler action and ignores later arms', () => {
+    const scheduler = new ManualScheduler(0);
+    const fired: string[] = [];
+    const queue = new TimerQueue<Entry>(scheduler, (e) => fired.push(e.name));
+    const a = entry('a');
+    queue.arm(a, 10);
+    expect(scheduler.pendingCount).toBe(1);
+    queue.dispose();
+    expect(scheduler.pendingCount).toBe(0);
+    expect(a.heapIndex).toBe(-1);
+    queue.arm(entry('b'), 20);
+    scheduler.advanceTo(100);
+    expect(fired).toEqual([]);
+    expect(queue.size).toBe(0);
+  });
+
+  it('fireDue(now) fires what is due without the scheduler (replay drives it)', () => {
+    const scheduler = new ManualScheduler(0);
+    const fired: string[] = [];
+    const queue = new TimerQueue<Entry>(scheduler, (e, now) => fired.push(`${e.name}@${now}`));
+    queue.arm(entry('a'), 10);
+    queue.arm(entry('b'), 30);
+    queue.fireDue(20);
+    expect(fired).toEqual(['a@20']);
+    expect(queue.size).toBe(1);
+  });
+});

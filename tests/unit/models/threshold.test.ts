@@ -1,0 +1,252 @@
+import { describe, expect, it } from 'vitest';
+import { Observable } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import type { Detection } from '../../../src/contracts/detection.js';
+import type { ThresholdScenario } from '../../../src/contracts/scenario.js';
+import { ManualScheduler } from '../../../src/core/manual-scheduler.js';
+import { createThresholdModel } from '../../../src/models/threshold.js';
+import { makeContext, makeReading } from '../../helpers/device-context.js';
+
+function scenario(overrides: Partial<ThresholdScenario> = {}): ThresholdScenario {
+  return {
+    id: 'gas-leak',
+    name: 'Gas leak',
+    category: 'gas',
+    model: 'threshold',
+    appliesTo: { deviceTypes: ['gas_detector'] },
+    keyBy: 'device',
+    alert: { cooldownMs: 0, flapping: { maxChanges: 5, windowMs: 600_000 } },
+    dispatch: true,
+    metric: 'gas_lel_pct',
+    levels: { red: 'value >= 25', orange: 'value > 10', yellow: 'value > 5' },
+    for: {},
+    reset: {},
+    ...overrides,
+  };
+}
+
+const detector = makeContext({
+  deviceId: 'gd-1', type: 'gas_detector',
+  subject: { id: 'hh-1', livingAlone: true, personal: { name: 'Wang Fang', phone: '13800000000', address: 'Room 301' } },
+});
+
+function setup(overrides: Partial<ThresholdScenario> = {}, scheduler = new ManualScheduler(0)) {
+  const detections: Detection[] = [];
+  const model = createThresholdModel(scenario(overrides), { scheduler, emit: (d) => detections.push(d) });
+  const feed = (ts: number, gas: number) => model.onReading(makeReading(detector, ts, { gas_lel_pct: gas }));
+  return { model, detections, feed, scheduler, verdicts: () => detections.map((d) => d.verdict) };
+}
+
+describe('threshold model', () => {
+  it('emits the first reading\'s verdict, then only changes', () => {
+    const { feed, verdicts, detections, model } = setup();
+    feed(1_000, 1);
+    feed(2_000, 2);
+    expect(verdicts()).toEqual(['ok']);
+    expect(detections[0]).toMatchObject({ scenarioId: 'gas-leak', key: 'gd-1', eventTime: 1_000, detectedAt: 0 });
+    expect(model.size).toBe(1);
+  });
+
+  it('checks the highest level first', () => {
+    const { feed, detections } = setup();
+    feed(1_000, 2);
+    feed(2_000, 27);
+    expect(detections.map((d) => d.verdict)).toEqual(['ok', 'red']);
+    const red = detections[1]!;
+    expect(red.eventTime).toBe(2_000);
+    expect(red.evidence.facts).toMatchObject({ value: 27, threshold: 'value >= 25' });
+    expect(red.summary).toBe('gas_lel_pct 27 ≥ red condition (value >= 25)');
+    expect(red.evidence.readings.map((r) => r.metrics.gas_lel_pct)).toEqual([2, 27]);
+  });
+
+  it('with a reset, a value oscillating around the boundary raises once (hysteresis)', () => {
+    const { feed, verdicts } = setup({ levels: { orange: 'value > 10' }, reset: { orange: 'value < 8' } });
+    [9.9, 10.1, 9.9, 10.1, 9.9, 10.1, 9.9, 8.5].forEach((v, i) => feed(i * 1_000, v));
+    expect(verdicts()).toEqual(['ok', 'orange']);
+    feed(10_000, 7.9);
+    expect(verdicts()).toEqual(['ok', 'orange', 'ok']);
+  });
+
+  it('without a reset, the same oscillation flaps (the reason resets exist)', () => {
+    const { feed, verdicts } = setup({ levels: { orange: 'value > 10' } });
+    [9.9, 10.1, 9.9, 10.1].forEach((v, i) => feed(i * 1_000, v));
+    expect(verdicts()).toEqual(['ok', 'orange', 'ok', 'orange']);
+  });
+
+  it('de-escalates red → orange → ok, each level with its own reset', () => {
+    const { feed, detections, verdicts } = setup({
+      levels: { red: 'value >= 25', orange: 'value > 10' },
+      reset: { red: 'value < 20' },
+    });
+    feed(0, 30);
+    feed(1_000, 22); // red holds until its reset (< 20)
+    feed(2_000, 15);
+    feed(3_000, 12);
+    feed(4_000, 5);
+    expect(verdicts()).toEqual(['red', 'orange', 'ok']);
+    expect(detections[1]).toMatchObject({ eventTime: 2_000, evidence: { facts: { value: 15, reset: 'value < 20', threshold: 'value > 10' } } });
+  });
+
+  it('ignores readings that lack the metric: a battery heartbeat does not clear a gas alert', () => {
+    const { model, feed, verdicts, detections } = setup();
+    const heartbeat = makeReading(makeContext({ deviceId: 'gd-2', type: 'gas_detector' }), 500, { battery_pct: 90 });
+    model.onReading(heartbeat);
+    expect(model.size).toBe(0);
+    feed(1_000, 30);
+    model.onReading(makeReading(detector, 2_000, { battery_pct: 88 }));
+    expect(verdicts()).toEqual(['red']);
+    expect(detections[0]!.evidence.readings).toHaveLength(1);
+  });
+
+  it('ignores late readings for state changes', () => {
+    const { feed, verdicts } = setup();
+    feed(5_000, 30);
+    feed(4_000, 1); // older than the latest event time
+    expect(verdicts()).toEqual(['red']);
+    feed(5_000, 1); // same event time still counts
+    expect(verdicts()).toEqual(['red', 'ok']);
+  });
+
+  it('keeps five evidence readings, oldest first: the deciding one in full, earlier ones by the metric', () => {
+    const { model, detections } = setup();
+    const readings = [1, 2, 3, 4, 5, 6, 7].map((v, i) => makeReading(detector, i * 1_000, { gas_lel_pct: v, temp_c: 20 + i }));
+    for (const r of readings) model.onReading(r);
+    const yellow = detections.find((d) => d.verdict === 'yellow')!; // raised at 6
+    expect(yellow.evidence.readings).toEqual([
+      { deviceId: 'gd-1', ts: 1_000, metrics: { gas_lel_pct: 2 } },
+      { deviceId: 'gd-1', ts: 2_000, metrics: { gas_lel_pct: 3 } },
+      { deviceId: 'gd-1', ts: 3_000, metrics: { gas_lel_pct: 4 } },
+      { deviceId: 'gd-1', ts: 4_000, metrics: { gas_lel_pct: 5 } },
+      { deviceId: 'gd-1', ts: 5_000, metrics: { gas_lel_pct: 6, temp_c: 25 } },
+    ]);
+    expect(yellow.evidence.readings[4]!.metrics).not.toBe(readings[5]!.metrics);
+  });
+
+  it('keeps each key\'s evidence apart across thousands of keys', () => {
+    const { model, detections } = setup({ metric: 'alarm', levels: { red: 'value == true' } });
+    const contexts = Array.from({ length: 3_000 }, (_, i) => makeContext({ deviceId: `sd-${i}`, type: 'smoke_detector' }));
+    for (const [i, ctx] of contexts.entries()) model.onReading(makeReading(ctx, 0, { alarm: false, seq: i }));
+    for (const [i, ctx] of contexts.entries()) model.onReading(makeReading(ctx, 1_000 + i, { alarm: i % 2 === 0 }));
+    const red = detections.filter((d) => d.verdict === 'red');
+    expect(red).toHaveLength(1_500);
+    for (const d of red) {
+      const i = Number(d.key.slice(3));
+      expect(d.evidence.readings).toEqual([
+        { deviceId: d.key, ts: 0, metrics: { alarm: false } },
+        { deviceId: d.key, ts: 1_000 + i, metrics: { alarm: true } },
+      ]);
+    }
+  });
+
+  it('keeps personal data out of summaries and evidence', () => {
+    const { feed, detections } = setup();
+    feed(0, 30);
+    const text = JSON.stringify({ summary: detections[0]!.summary, evidence: detections[0]!.evidence });
+    for (const secret of ['Wang Fang', '13800000000', 'Room 301']) expect(text).not.toContain(secret);
+  });
+
+  it('keys by subject across a household\'s detectors', () => {
+    const { model, verdicts, detections } = setup({ keyBy: 'subject' });
+    const kitchen = makeContext({ deviceId: 'gd-k', type: 'gas_detector', subject: { id: 'hh-9' } });
+    const hall = makeContext({ deviceId: 'gd-h', type: 'gas_detector', subject: { id: 'hh-9' } });
+    model.onReading(makeReading(kitchen, 0, { gas_lel_pct: 30 }));
+    model.onReading(makeReading(hall, 1_000, { gas_lel_pct: 1 }));
+    expect(verdicts()).toEqual(['red', 'ok']);
+    expect(detections.map((d) => d.key)).toEqual(['hh-9', 'hh-9']);
+    expect(detections[1]!.ctx.device.id).toBe('gd-h');
+    expect(detections[1]!.evidence.readings.map((r) => r.deviceId)).toEqual(['gd-k', 'gd-h']);
+    expect(model.size).toBe(1);
+  });
+});
+
+describe('threshold model with `for`', () => {
+  const forScenario: Partial<ThresholdScenario> = {
+    levels: { red: 'value >= 25', orange: 'value > 10' },
+    for: { red: 30_000 },
+  };
+
+  it('raises by timer when the duration is reached with no further reading (marbles)', () => {
+    const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    testScheduler.run(({ cold, expectObservable }) => {
+      const readings = cold('a', { a: 30 });
+      const verdicts$ = new Observable<string>((subscriber) => {
+        const model = createThresholdModel(scenario(forScenario), {
+          scheduler: testScheduler,
+          emit: (d) => subscriber.next(`${d.verdict}@${d.eventTime}`),
+        });
+        const sub = readings.subscribe((v) => model.onReading(makeReading(detector, testScheduler.now(), { gas_lel_pct: v })));
+        return () => {
+          sub.unsubscribe();
+          model.dispose();
+        };
+      });
+      // While red's `for` is pending, orange (no `for`) is the verdict.
+      expectObservable(verdicts$).toBe('o 29999ms r', { o: 'orange@0', r: 'red@30000' });
+    });
+  });
+
+  it('restarts the duration when a reading interrupts the condition', () => {
+    const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    testScheduler.run(({ cold, expectObservable }) => {
+      const readings = cold('a 9999ms b 9999ms c', { a: 30, b: 5, c: 30 });
+      const verdicts$ = new Observable<string>((subscriber) => {
+        const model = createThresholdModel(scenario(forScenario), { scheduler: testScheduler, emit: (d) => subscriber.next(d.verdict) });
+        const sub = readings.subscribe((v) => model.onReading(makeReading(detector, testScheduler.now(), { gas_lel_pct: v })));
+        return () => {
+          sub.unsubscribe();
+          model.dispose();
+        };
+      });
+      expectObservable(verdicts$).toBe('o 9999ms k 9999ms o 29999ms r', { o: 'orange', k: 'ok', r: 'red' });
+    });
+  });
+
+  it('raises on a reading that arrives after the duration, by event time', () => {
+    // The engine clock stands still (replay before the timer's turn): event time alone decides.
+    const { feed, detections } = setup(forScenario);
+    feed(0, 30);
+    feed(20_000, 31);
+    feed(40_000, 32);
+    expect(detections.map((d) => `${d.verdict}@${d.eventTime}`)).toEqual(['orange@0', 'red@40000']);
+    expect(detections[1]!.evidence.facts).toMatchObject({ forMs: 30_000, since: 0 });
+    expect(detections[1]!.summary).toBe('gas_lel_pct 32 ≥ red condition (value >= 25) for 30s');
+  });
+
+  it('fires pending durations of several levels in order, each at its own event time', () => {
+    const scheduler = new ManualScheduler(0);
+    const { feed, detections, model } = setup({
+      levels: { red: 'value >= 25', orange: 'value > 10' },
+      for: { red: 20_000, orange: 10_000 },
+    }, scheduler);
+    feed(0, 30);
+    expect(scheduler.pendingCount).toBe(1);
+    scheduler.advanceTo(60_000);
+    expect(detections.map((d) => `${d.verdict}@${d.eventTime}/${d.detectedAt}`)).toEqual(['ok@0/0', 'orange@10000/10000', 'red@20000/20000']);
+    expect(scheduler.pendingCount).toBe(0);
+    model.dispose();
+  });
+
+  it('dispose cancels pending timers and silences the model', () => {
+    const scheduler = new ManualScheduler(0);
+    const { feed, detections, model } = setup(forScenario, scheduler);
+    feed(0, 30);
+    model.dispose();
+    expect(scheduler.pendingCount).toBe(0);
+    scheduler.advanceTo(60_000);
+    feed(61_000, 40);
+    expect(detections.map((d) => d.verdict)).toEqual(['orange']);
+    expect(model.size).toBe(0);
+  });
+});
+
+describe('threshold scenario validation', () => {
+  it('rejects expressions that do not parse and per-level settings without a level', () => {
+    const make = (overrides: Partial<ThresholdScenario>) => () =>
+      createThresholdModel(scenario(overrides), { scheduler: new ManualScheduler(0), emit: () => undefined });
+    const invalid = expect.objectContaining({ code: 'ERR_SCENARIO_INVALID' });
+    expect(make({ levels: { red: 'value >=' } })).toThrow(invalid);
+    expect(make({ levels: { red: 'value > 1' }, reset: { orange: 'value < 1' } })).toThrow(invalid);
+    expect(make({ levels: { red: 'value > 1' }, for: { yellow: 1_000 } })).toThrow(invalid);
+    expect(make({ levels: {} })).toThrow(invalid);
+  });
+});
