@@ -47,7 +47,11 @@ export interface DispatchOrder {
   /** Increases with every change; (id, version) identifies one published state. */
   version: number;
   deviceId: string;
+  /** The device's place and its ancestors, for filtering and statistics by place. */
   placeId: string;
+  gridId?: string;
+  communityId?: string;
+  streetId?: string;
   subject?: { id: string; kind: string; livingAlone: boolean; age?: number; contact?: PersonalData };
   summary: string;
   history: OrderHistoryEntry[];

@@ -1,0 +1,153 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { EmbeddedBus } from '../src/broker/embedded-bus.js';
+import { resolveConfig } from '../src/core/config.js';
+import { createEngine } from '../src/engine.js';
+import { Registry } from '../src/registry/registry.js';
+import { benchFleet } from './bench-fleet.js';
+
+/**
+ * `npm run bench`: the engine core benchmark (issue: publish → order latency, sustained ingest,
+ * heap per device). The engine runs here with the shipped scenarios; a separate process publishes
+ * over TCP and measures. Every figure is set beside a baseline measured in the same run: the bare
+ * broker hop (publish → subscribe through the same embedded aedes, no engine).
+ *
+ * Flags: --devices N (10000) --rate N (5000 msg/s) --seconds N (10) --messages N (300000)
+ *        --out DIR (bench/results) --name NAME (engine-core)
+ */
+interface Percentiles { count: number; p50: number; p90: number; p99: number; p999: number; max: number; mean: number }
+
+interface Options { devices: number; rate: number; seconds: number; messages: number; out: string; name: string }
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { devices: 10_000, rate: 5_000, seconds: 10, messages: 300_000, out: 'bench/results', name: 'engine-core' };
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i]!.replace(/^--/, '') as keyof Options;
+    const value = argv[++i];
+    if (!(key in o) || value === undefined) throw new Error(`unknown or incomplete flag ${argv[i - 1]}`);
+    (o as unknown as Record<string, unknown>)[key] = typeof o[key] === 'number' ? Number(value) : value;
+  }
+  return o;
+}
+
+function ask<T>(child: ChildProcess, command: object): Promise<T> {
+  return new Promise((resolve, reject) => {
+    child.once('message', (m: { ok: boolean; result?: T; error?: string }) => (m.ok ? resolve(m.result as T) : reject(new Error(m.error))));
+    child.send(command);
+  });
+}
+
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+const heapUsed = () => {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export async function runBenchmark(options: Options) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rw-bench-'));
+  const heapBeforeEngine = heapUsed();
+  const fleet = benchFleet(options.devices);
+  const registry = new Registry(fleet.registry);
+  const config = resolveConfig({ mqtt: { port: 0, host: '127.0.0.1' }, http: { enabled: false }, data: dataDir, rules: 'rules', log: { level: 'warn' } });
+  const engine = createEngine(config, { registry, logger: pino({ level: 'warn' }) });
+  await engine.start();
+  const url = `mqtt://127.0.0.1:${(engine.messageBus as EmbeddedBus).port}`;
+  const child = fork(fileURLToPath(new URL('./load-publisher.js', import.meta.url)), { stdio: 'inherit' });
+  const all = [...fleet.byType.water_meter, ...fleet.byType.gas_detector, ...fleet.byType.smoke_detector];
+
+  try {
+    // 0. Every device reports once, so every scenario holds state for every device it covers.
+    await ask(child, { cmd: 'throughput', url, messages: all.length, devices: all, connections: 1 });
+    await waitFor(() => engine.counters.messages >= all.length);
+    const heapAfterWarmup = heapUsed();
+
+    // 1. Floor: bare broker hop at the same rate.
+    const hop = await ask<{ latencyMs: Percentiles; received: number; sent: number }>(child, { cmd: 'hop', url, rate: options.rate, durationS: Math.min(5, options.seconds) });
+
+    // 2. publish → order latency under background load.
+    const triggers = fleet.byType.gas_detector.slice(0, Math.min(fleet.byType.gas_detector.length, options.seconds * 100));
+    const background = fleet.byType.water_meter;
+    const latency = await ask<{ latencyMs: Percentiles; achievedRate: number; missing: number; triggers: number; sent: number }>(child, {
+      cmd: 'latency', url, rate: options.rate, durationS: options.seconds, background, triggers, triggerRate: 100,
+    });
+
+    // 3. Sustained ingest: as fast as it goes, nothing may be lost.
+    const before = engine.counters.messages;
+    const t0 = performance.now();
+    const sent = await ask<{ sent: number; sendMs: number }>(child, { cmd: 'throughput', url, messages: options.messages, devices: fleet.byType.water_meter, connections: 2 });
+    await waitFor(() => engine.counters.messages - before >= options.messages, 60_000);
+    const ingestMs = performance.now() - t0;
+    const received = engine.counters.messages - before;
+    const heapEnd = heapUsed();
+
+    const result = {
+      name: options.name,
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: process.platform },
+      config: { devices: options.devices, scenarios: engine.listScenarios().map((s) => s.id), rate: options.rate, seconds: options.seconds, throughputMessages: options.messages },
+      bareHop: { ...hop.latencyMs, received: hop.received, sent: hop.sent },
+      publishToOrder: { ...latency.latencyMs, orders: latency.latencyMs.count, missing: latency.missing, backgroundRate: round(latency.achievedRate, 0) },
+      ratioP50ToHop: round(latency.latencyMs.p50 / hop.latencyMs.p50, 2),
+      ratioP99ToHop: round(latency.latencyMs.p99 / hop.latencyMs.p99, 2),
+      sustained: { messages: options.messages, received, lost: options.messages - received, seconds: round(ingestMs / 1000, 2), msgPerSec: round(received / (ingestMs / 1000), 0), rejected: engine.counters.rejected, stageErrors: engine.counters.stageErrors },
+      heap: {
+        bytesPerDeviceTotal: round((heapAfterWarmup - heapBeforeEngine) / options.devices, 0),
+        bytesPerDeviceAfterLoad: round((heapEnd - heapBeforeEngine) / options.devices, 0),
+        note: 'heap delta from before the registry was built, divided by devices: registry, device contexts, model state, alert slots and broker included',
+      },
+      targets: { p99Ms: 20, msgPerSec: 30_000, bytesPerDevice: 1024 },
+    };
+    return result;
+  } finally {
+    child.kill();
+    await engine.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const start = performance.now();
+  while (!condition()) {
+    if (performance.now() - start > timeoutMs) throw new Error('benchmark: the engine did not receive every message in time (lost messages?)');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export function markdown(r: Awaited<ReturnType<typeof runBenchmark>>): string {
+  const ms = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? 'n/a' : `${round(n, 2)} ms`);
+  const ok = (good: boolean) => (good ? 'met' : '**missed**');
+  return [
+    `### ${r.name} — ${r.config.devices.toLocaleString('en')} devices, ${r.config.rate.toLocaleString('en')} msg/s background, ${r.machine.cpus} cores, Node ${r.machine.node}`,
+    '',
+    '| measure | p50 | p99 | p99.9 | max | target |',
+    '|---|---|---|---|---|---|',
+    `| bare aedes hop (publish → subscribe, baseline) | ${ms(r.bareHop.p50)} | ${ms(r.bareHop.p99)} | ${ms(r.bareHop.p999)} | ${ms(r.bareHop.max)} | |`,
+    `| publish → order received (${r.publishToOrder.orders} orders) | ${ms(r.publishToOrder.p50)} | ${ms(r.publishToOrder.p99)} | ${ms(r.publishToOrder.p999)} | ${ms(r.publishToOrder.max)} | p99 ≤ 20 ms: ${ok(r.publishToOrder.p99 <= 20)} |`,
+    `| ratio to the bare hop | ${r.ratioP50ToHop}× | ${r.ratioP99ToHop}× | | | |`,
+    '',
+    '| measure | value | target |',
+    '|---|---|---|',
+    `| sustained ingest (${r.sustained.messages.toLocaleString('en')} messages) | ${r.sustained.msgPerSec.toLocaleString('en')} msg/s, lost ${r.sustained.lost} | ≥ 30 000 msg/s, nothing lost: ${ok(r.sustained.msgPerSec >= 30_000 && r.sustained.lost === 0)} |`,
+    `| heap per device (after every device reported) | ${r.heap.bytesPerDeviceTotal} B | ≤ 1 KB: ${ok(r.heap.bytesPerDeviceTotal <= 1024)} |`,
+    `| heap per device (after the whole run) | ${r.heap.bytesPerDeviceAfterLoad} B | |`,
+    `| orders never received | ${r.publishToOrder.missing} | 0 |`,
+    '',
+  ].join('\n');
+}
+
+const isMain = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1];
+if (isMain) {
+  const options = parseOptions(process.argv.slice(2));
+  const result = await runBenchmark(options);
+  mkdirSync(options.out, { recursive: true });
+  writeFileSync(join(options.out, `${options.name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  const table = markdown(result);
+  writeFileSync(join(options.out, `${options.name}.md`), table);
+  console.log(table);
+  process.exit(0);
+}

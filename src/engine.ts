@@ -1,0 +1,412 @@
+import { EventEmitter } from 'node:events';
+import { asyncScheduler, Subject, type Subscription } from 'rxjs';
+import { pino, type Logger } from 'pino';
+import type { AlertEvent } from './contracts/alert.js';
+import type { MessageBus } from './contracts/bus.js';
+import type { Scheduler } from './contracts/clock.js';
+import type { Detection } from './contracts/detection.js';
+import type { DispatchOrder } from './contracts/order.js';
+import type { RawMessage } from './contracts/reading.js';
+import type { Scenario } from './contracts/scenario.js';
+import { AlertManager } from './alerts/alert-manager.js';
+import type { DeadLetterPage, DeadLetterQuery, EngineApi, HealthReport, OrderStatusUpdate } from './api/engine-api.js';
+import { EmbeddedBus } from './broker/embedded-bus.js';
+import { ExternalBus } from './broker/external-bus.js';
+import { deadLetterTopic, orderStatusFilter, parseOrderStatusTopic, telemetryFilter } from './broker/topics.js';
+import type { RiskwatchConfig } from './core/config.js';
+import { durationMs } from './core/config.js';
+import { createDiagnostics, type Diagnostics } from './core/diagnostics.js';
+import { ERR_NOT_FOUND, ERR_PIPELINE_STAGE, ERR_VALIDATION, isRiskwatchError, type RiskwatchError } from './core/errors.js';
+import { DEFAULT_DISPATCH_POLICY, type DispatchPolicy } from './dispatch/dispatch-policy.js';
+import { OrderManager, type OrderChange, type OrderUpdate } from './dispatch/order-manager.js';
+import { OutboxRelay } from './dispatch/outbox-relay.js';
+import { detectRisks } from './engine/detect-risks.js';
+import { DeadLetterStore, type DeadLetter } from './ingest/dead-letters.js';
+import { ingestTelemetry } from './ingest/ingest-operator.js';
+import { createTelemetryDecoder } from './ingest/telemetry-decoder.js';
+import { PERSONAL_FIELD_PATHS } from './registry/personal-data.js';
+import { loadRegistryFile } from './registry/registry-file.js';
+import type { Registry } from './registry/registry.js';
+import { compileScenario, type CompiledScenario } from './scenarios/compile.js';
+import { assertScenarios, loadScenarioDir } from './scenarios/loader.js';
+import { alertAnnouncement, orderAnnouncement, type Announcement } from './sinks/announcements.js';
+import type { AlertQuery, OrderQuery, Page } from './api/engine-api.js';
+import { openStore, type Store } from './store/store.js';
+
+/** Typed engine events (MQTT.js `TypedEventEmitter` style): `engine.on('order', (o, change) => …)`. */
+export interface EngineEvents {
+  alert: [event: AlertEvent];
+  order: [order: DispatchOrder, change: OrderChange];
+  deadletter: [entry: DeadLetter];
+}
+
+export interface EngineDeps {
+  /** The engine clock. Default: RxJS asyncScheduler (wall clock). Tests and replay inject their own. */
+  scheduler?: Scheduler;
+  logger?: Logger;
+  /** Default: embedded aedes, or an external broker when `mqtt.broker` is set. */
+  bus?: MessageBus;
+  dispatchPolicy?: DispatchPolicy;
+  /** Registry and scenarios may be given directly instead of from the configured files. */
+  registry?: Registry;
+  scenarios?: Scenario[];
+}
+
+/** Monotonic counters, reported by /health and the benchmark. */
+export interface EngineCounters {
+  messages: number;
+  rejected: number;
+  detections: number;
+  alertEvents: number;
+  alertsSuppressed: number;
+  ordersCreated: number;
+  orderUpdates: number;
+  statusUpdatesRejected: number;
+  stageErrors: number;
+  expressionErrors: number;
+  publishFailures: number;
+  publishesDenied: number;
+}
+
+/**
+ * The whole flow in one process, one direction:
+ * broker → ingest (decode, validate, enrich) → scenario models → alert lifecycle → dispatch orders
+ * → SQLite (alert + order + outbox rows in one transaction) → outbox relay → MQTT.
+ *
+ * Lifecycle: createEngine(config, deps) → start() → stop(). Start order is sinks first, then the
+ * pipeline, then sources, so nothing is received before it can be stored and announced; stop is
+ * the reverse.
+ */
+export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
+  readonly scheduler: Scheduler;
+  readonly logger: Logger;
+  readonly counters: EngineCounters = {
+    messages: 0, rejected: 0, detections: 0, alertEvents: 0, alertsSuppressed: 0, ordersCreated: 0,
+    orderUpdates: 0, statusUpdatesRejected: 0, stageErrors: 0, expressionErrors: 0, publishFailures: 0, publishesDenied: 0,
+  };
+
+  private readonly diag: Diagnostics;
+  private readonly raw$ = new Subject<RawMessage>();
+  private readonly modelOutput = new Subject<Detection>();
+  private readonly prefix: string;
+  private pipeline: Subscription | undefined;
+  private startedAt = 0;
+  private running = false;
+
+  private store!: Store;
+  private registryRef!: Registry;
+  private scenarioList: Scenario[] = [];
+  private compiled: CompiledScenario[] = [];
+  private bus!: MessageBus;
+  private alerts!: AlertManager;
+  private orders!: OrderManager;
+  private relay!: OutboxRelay;
+  private readonly deadLetters: DeadLetterStore;
+
+  constructor(readonly config: RiskwatchConfig, private readonly deps: EngineDeps = {}) {
+    super();
+    this.scheduler = deps.scheduler ?? asyncScheduler;
+    this.logger = deps.logger ?? pino({ level: config.log.level, redact: [...PERSONAL_FIELD_PATHS] });
+    this.diag = createDiagnostics(this.logger);
+    this.prefix = config.mqtt.topicPrefix;
+    this.deadLetters = new DeadLetterStore(config.deadLetters.capacity);
+  }
+
+  get registry(): Registry {
+    return this.registryRef;
+  }
+
+  get messageBus(): MessageBus {
+    return this.bus;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    const { config, deps } = this;
+    // 1. What the engine knows: registry and scenarios (refuse to start on an invalid scenario).
+    this.registryRef = deps.registry ?? loadRegistryFile(config.registry);
+    this.scenarioList = deps.scenarios ?? assertScenarios(loadScenarioDir(config.rules));
+    const byId = new Map(this.scenarioList.map((s) => [s.id, s]));
+
+    // 2. Sinks first: the store, the outbox relay and the bus it publishes to.
+    this.store = openStore(config.data);
+    this.bus = deps.bus ?? this.createBus();
+    this.relay = new OutboxRelay({
+      outbox: this.store.outbox,
+      scheduler: this.scheduler,
+      publish: (topic, payload, qos, retain) => this.bus.publish(topic, payload, { qos, retain }),
+      onPublishFailed: (topic, err) => {
+        this.counters.publishFailures++;
+        this.diag.publishFailed(topic, err);
+      },
+    });
+    this.alerts = new AlertManager({
+      scheduler: this.scheduler,
+      scenario: (id) => byId.get(id),
+      onSuppressed: (scenarioId, key) => {
+        this.counters.alertsSuppressed++;
+        this.diag.alertSuppressed(scenarioId, key, 'cooldown');
+      },
+      onTimedEvent: (event) => this.commitAlertEvent(event),
+    });
+    this.alerts.restore(this.store.alerts.findOpen());
+    this.orders = new OrderManager({
+      policy: deps.dispatchPolicy ?? DEFAULT_DISPATCH_POLICY,
+      context: (deviceId) => this.registryRef.context(deviceId),
+      findByAlert: (alertId) => this.store.orders.findByAlert(alertId),
+      scenarioDispatches: (id) => byId.get(id)?.dispatch ?? false,
+    });
+
+    // 3. The pipeline.
+    const onExpressionError = (scenarioId: string) => (err: Error) => {
+      this.counters.expressionErrors++;
+      this.diag.expressionFailed(scenarioId, err);
+    };
+    this.compiled = this.scenarioList.map((s) => {
+      this.diag.scenarioLoaded(s.id, s.model, s.source);
+      return compileScenario(s, { scheduler: this.scheduler, emit: (d) => this.modelOutput.next(d) }, onExpressionError(s.id));
+    });
+    const decoder = createTelemetryDecoder(
+      {
+        topicPrefix: this.prefix,
+        maxPayloadBytes: config.ingest.maxPayloadBytes,
+        maxBatchReadings: config.ingest.maxBatchReadings,
+        maxFutureSkewMs: durationMs(config.ingest.maxFutureSkew),
+        maxReadingAgeMs: durationMs(config.ingest.maxReadingAge),
+      },
+      this.registryRef,
+    );
+    this.pipeline = this.raw$
+      .pipe(
+        ingestTelemetry(decoder, (raw, err) => this.reject(raw, err)),
+        detectRisks(this.compiled, this.modelOutput, (err) => this.stageFailed('detect', err)),
+      )
+      .subscribe((detection) => this.onDetection(detection));
+
+    // 4. Sources last.
+    await this.bus.open();
+    this.relay.kick(); // republish whatever a previous run committed but the broker never took
+    await this.bus.subscribe(telemetryFilter(this.prefix), (topic, payload) => this.ingest(topic, payload));
+    await this.bus.subscribe(orderStatusFilter(this.prefix), (topic, payload) => this.onStatusMessage(topic, payload));
+    this.startedAt = this.scheduler.now();
+    this.running = true;
+    this.diag.engineStarted({
+      broker: this.bus.kind === 'external' ? config.mqtt.broker : 'embedded',
+      ...(this.bus instanceof EmbeddedBus ? { mqttPort: this.bus.port } : {}),
+      scenarios: this.scenarioList.length,
+      devices: this.registryRef.counts().devices,
+      pendingOutbox: this.store.outbox.countPending(),
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.bus.close(); // no more input
+    this.pipeline?.unsubscribe();
+    for (const c of this.compiled) c.model.dispose();
+    this.alerts.dispose();
+    await this.relay.whenIdle();
+    this.relay.stop();
+    this.store.close();
+    this.diag.engineStopped();
+  }
+
+  /** Feeds one MQTT message into the pipeline (the bus calls this; so can replay and tests). */
+  ingest(topic: string, payload: Buffer): void {
+    this.counters.messages++;
+    this.raw$.next({ topic, payload, receivedAt: this.scheduler.now() });
+  }
+
+  /** Waits until every committed announcement has been handed to the broker. */
+  async flush(): Promise<void> {
+    this.relay.kick();
+    await this.relay.whenIdle();
+  }
+
+  // --- EngineApi -------------------------------------------------------------------------------
+
+  health(): HealthReport {
+    const connected = this.running && isConnected(this.bus);
+    return {
+      status: connected && this.store.isOpen ? 'ok' : 'degraded',
+      uptimeMs: this.running ? this.scheduler.now() - this.startedAt : 0,
+      broker: { kind: this.bus?.kind ?? 'embedded', connected },
+      counters: {
+        ...this.counters,
+        openAlerts: this.alerts?.openCount ?? 0,
+        outboxPending: this.store?.isOpen ? this.store.outbox.countPending() : 0,
+        deadLetters: this.deadLetters.total,
+      },
+    };
+  }
+
+  listAlerts(query: AlertQuery): Page<import('./contracts/alert.js').Alert> {
+    return this.store.alerts.list(query);
+  }
+
+  getAlert(id: string) {
+    return this.store.alerts.get(id);
+  }
+
+  listOrders(query: OrderQuery): Page<DispatchOrder> {
+    return this.store.orders.list(query);
+  }
+
+  getOrder(id: string): DispatchOrder | undefined {
+    return this.store.orders.get(id);
+  }
+
+  updateOrderStatus(id: string, update: OrderStatusUpdate): DispatchOrder {
+    const order = this.store.orders.get(id);
+    if (!order) throw ERR_NOT_FOUND('order', id);
+    const result = this.orders.applyStatus(order, update.status, this.scheduler.now(), update.note, update.by);
+    if (!result) return order;
+    this.commit([], result);
+    return result.order;
+  }
+
+  listScenarios(): Scenario[] {
+    return this.scenarioList;
+  }
+
+  listDeadLetters(query: DeadLetterQuery): DeadLetterPage {
+    return this.deadLetters.page(query);
+  }
+
+  // --- the flow --------------------------------------------------------------------------------
+
+  private onDetection(detection: Detection): void {
+    this.counters.detections++;
+    try {
+      const event = this.alerts.handle(detection);
+      if (event) this.commitAlertEvent(event);
+    } catch (err) {
+      this.stageFailed('alerts', err as Error);
+    }
+  }
+
+  private commitAlertEvent(event: AlertEvent): void {
+    let update: OrderUpdate | undefined;
+    try {
+      update = this.orders.onAlertEvent(event);
+    } catch (err) {
+      this.stageFailed('dispatch', err as Error);
+    }
+    this.counters.alertEvents++;
+    this.commit([event], update);
+  }
+
+  /**
+   * Durable before announced: the alert, the order and their outbox rows commit in one SQLite
+   * transaction; only then are events emitted and the relay kicked.
+   */
+  private commit(events: AlertEvent[], update: OrderUpdate | undefined): void {
+    const at = this.scheduler.now();
+    const announcements: Announcement[] = [];
+    try {
+      this.store.transaction(() => {
+        for (const event of events) {
+          this.store.alerts.save(event.alert);
+          const a = alertAnnouncement(this.prefix, event);
+          this.store.outbox.append({ topic: a.topic, payload: a.payload, qos: a.qos, orderingKey: a.orderingKey }, at);
+          announcements.push(a);
+        }
+        if (update) {
+          this.store.orders.save(update.order);
+          const o = orderAnnouncement(this.prefix, update.order, update.change);
+          this.store.outbox.append({ topic: o.topic, payload: o.payload, qos: o.qos, orderingKey: o.orderingKey }, at);
+        }
+      });
+    } catch (err) {
+      this.stageFailed('store', err as Error);
+      return;
+    }
+    this.relay.kick();
+    for (const event of events) {
+      this.diag.alertChanged(event);
+      this.emit('alert', event);
+    }
+    if (update) {
+      if (update.change === 'created') this.counters.ordersCreated++;
+      else this.counters.orderUpdates++;
+      this.diag.orderChanged(update.order, update.change);
+      this.emit('order', update.order, update.change);
+    }
+  }
+
+  private reject(raw: RawMessage, err: RiskwatchError): void {
+    this.counters.rejected++;
+    const entry = this.deadLetters.add(raw, err);
+    this.diag.readingRejected(err.code, raw.topic, err.message);
+    if (this.config.deadLetters.publish && this.bus) {
+      this.bus.publish(deadLetterTopic(this.prefix, entry.reason), JSON.stringify(entry), { qos: 0 }).catch(() => {
+        this.counters.publishFailures++;
+      });
+    }
+    this.emit('deadletter', entry);
+  }
+
+  /** `rw/orders/{orderId}/status` with `{"status": "accepted", "note": "...", "by": "..."}`. */
+  private onStatusMessage(topic: string, payload: Buffer): void {
+    const orderId = parseOrderStatusTopic(this.prefix, topic);
+    if (!orderId) return;
+    try {
+      let body: unknown;
+      try {
+        body = JSON.parse(payload.toString('utf8'));
+      } catch {
+        throw ERR_VALIDATION('status payload is not JSON');
+      }
+      const update = body as Partial<OrderStatusUpdate> | null;
+      if (!update || typeof update.status !== 'string') throw ERR_VALIDATION('status payload needs a "status"');
+      const accepted: OrderStatusUpdate = { status: update.status };
+      if (typeof update.note === 'string') accepted.note = update.note;
+      if (typeof update.by === 'string') accepted.by = update.by;
+      this.updateOrderStatus(orderId, accepted);
+    } catch (err) {
+      this.counters.statusUpdatesRejected++;
+      const code = isRiskwatchError(err) ? err.code : 'ERR_INTERNAL';
+      this.logger.child({ component: 'dispatch' }).warn({ code, orderId }, 'order status update rejected');
+    }
+  }
+
+  private stageFailed(stage: string, err: Error): void {
+    this.counters.stageErrors++;
+    this.diag.stageFailed(stage, isRiskwatchError(err) ? err : ERR_PIPELINE_STAGE(stage, err.message));
+  }
+
+  private createBus(): MessageBus {
+    const { mqtt } = this.config;
+    if (mqtt.broker) {
+      return new ExternalBus({
+        url: mqtt.broker,
+        protocolVersion: mqtt.protocolVersion as 4 | 5,
+        clientId: mqtt.clientId,
+        ...(mqtt.username ? { username: mqtt.username, password: mqtt.password } : {}),
+      });
+    }
+    return new EmbeddedBus({
+      port: mqtt.port,
+      host: mqtt.host,
+      hooks: {
+        prefix: this.prefix,
+        onDenied: (denial) => {
+          this.counters.publishesDenied++;
+          this.logger.child({ component: 'broker' }).warn({ clientId: denial.clientId, topic: denial.topic, reason: denial.reason }, 'publish refused');
+        },
+      },
+      onHandlerError: (err) => this.stageFailed('bus', err as Error),
+    });
+  }
+}
+
+function isConnected(bus: MessageBus | undefined): boolean {
+  if (!bus) return false;
+  const flag = (bus as { connected?: boolean }).connected;
+  return flag === undefined ? true : flag;
+}
+
+export function createEngine(config: RiskwatchConfig, deps: EngineDeps = {}): Engine {
+  return new Engine(config, deps);
+}

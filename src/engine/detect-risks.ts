@@ -1,0 +1,46 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { Detection } from '../contracts/detection.js';
+import type { DeviceContext, EnrichedReading } from '../contracts/registry.js';
+import type { CompiledScenario } from '../scenarios/compile.js';
+
+/**
+ * Runs every applicable scenario on each reading. Which scenarios apply to a device is decided once
+ * per device context (WeakMap: a registry edit creates a new context and so a fresh decision), so
+ * the per-reading cost is one lookup plus the models' own work. Detections come out of the same
+ * stream, whether a reading or a model timer caused them.
+ */
+export function detectRisks(
+  scenarios: readonly CompiledScenario[],
+  /** What the models emit (they are compiled with `emit` feeding this stream). */
+  modelOutput: Observable<Detection>,
+  onStageError: (err: Error) => void,
+): OperatorFunction<EnrichedReading, Detection> {
+  return (readings) =>
+    new Observable<Detection>((subscriber) => {
+      const applicable = new WeakMap<DeviceContext, CompiledScenario[]>();
+      const output = modelOutput.subscribe(subscriber);
+      const subscription = readings.subscribe({
+        next(reading) {
+          let list = applicable.get(reading.ctx);
+          if (list === undefined) {
+            list = scenarios.filter((s) => s.appliesTo(reading.ctx));
+            applicable.set(reading.ctx, list);
+          }
+          for (let i = 0; i < list.length; i++) {
+            try {
+              list[i]!.model.onReading(reading);
+            } catch (err) {
+              // One scenario's bug must not stop the others or the stream.
+              onStageError(err as Error);
+            }
+          }
+        },
+        error: (err) => subscriber.error(err),
+        // The models' timers keep producing after the readings end (replay): complete is left to the owner.
+      });
+      return () => {
+        subscription.unsubscribe();
+        output.unsubscribe();
+      };
+    });
+}
