@@ -384,6 +384,9 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
         protocolVersion: mqtt.protocolVersion as 4 | 5,
         clientId: mqtt.clientId,
         ...(mqtt.username ? { username: mqtt.username, password: mqtt.password } : {}),
+        onHandlerError: (err) => this.stageFailed('bus', err as Error),
+        onError: (err) => this.diag.busError(err as Error),
+        onConnectionChange: (connected) => this.diag.busConnection(mqtt.broker, connected),
       });
     }
     return new EmbeddedBus({

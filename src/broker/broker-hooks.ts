@@ -1,5 +1,5 @@
 import type { AedesOptions, Client, PublishPacket } from 'aedes';
-import { ERR_PUBLISH_DENIED } from './broker-errors.js';
+import { ERR_PUBLISH_DENIED } from '../core/errors.js';
 import { DEFAULT_TOPIC_PREFIX, isLevelAt, isUnderPrefix, orderStatusIdEnd, orderStatusIdStart } from './topics.js';
 
 export type AuthenticateHook = NonNullable<AedesOptions['authenticate']>;

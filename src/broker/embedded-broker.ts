@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AedesOptions } from 'aedes';
-import { ERR_BROKER_LISTEN } from './broker-errors.js';
+import { ERR_BROKER_LISTEN } from '../core/errors.js';
 import { createBrokerHooks, type BrokerHookOptions, type BrokerHooks } from './broker-hooks.js';
 
 export interface EmbeddedBrokerOptions {

@@ -1,6 +1,6 @@
 import type { AedesPublishPacket, PublishPacket } from 'aedes';
 import type { MessageBus, MessageHandler, PublishOptions } from '../contracts/bus.js';
-import { ERR_BUS_NOT_OPEN } from './broker-errors.js';
+import { ERR_BUS_NOT_OPEN } from '../core/errors.js';
 import { startEmbeddedBroker, type EmbeddedBroker, type EmbeddedBrokerOptions } from './embedded-broker.js';
 import { assertTopicFilter, assertTopicName } from './topic-filter.js';
 

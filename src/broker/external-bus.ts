@@ -2,7 +2,7 @@ import { Socket } from 'node:net';
 import { connect, ErrorWithSubackPacket, type IClientOptions, type MqttClient } from 'mqtt';
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 import type { MessageBus, MessageHandler, PublishOptions } from '../contracts/bus.js';
-import { ERR_BUS_CLOSED, ERR_BUS_CONNECT, ERR_BUS_NOT_OPEN, ERR_PUBLISH_DENIED, ERR_SUBSCRIBE_REFUSED } from './broker-errors.js';
+import { ERR_BUS_CLOSED, ERR_BUS_CONNECT, ERR_BUS_NOT_OPEN, ERR_PUBLISH_DENIED, ERR_SUBSCRIBE_REFUSED } from '../core/errors.js';
 import { assertTopicFilter, assertTopicName, matchesTopicFilter, matchingPart } from './topic-filter.js';
 
 export interface ReconnectBackoff {

@@ -1,4 +1,4 @@
-import { ERR_BUS_TOPIC_INVALID } from './broker-errors.js';
+import { ERR_BUS_TOPIC_INVALID } from '../core/errors.js';
 
 /**
  * MQTT topic names and filters (MQTT 3.1.1 §4.7, MQTT 5 §4.7 and §4.8.2 shared subscriptions):

@@ -17,6 +17,8 @@ export interface Diagnostics {
   orderChanged(order: DispatchOrder, change: string): void;
   readingRejected(code: string, topic: string, message: string): void;
   publishFailed(topic: string, err: Error): void;
+  busConnection(url: string, connected: boolean): void;
+  busError(err: Error): void;
   stageFailed(stage: string, err: Error): void;
   expressionFailed(scenarioId: string, err: Error): void;
 }
@@ -46,6 +48,8 @@ export function createDiagnostics(logger: Logger): Diagnostics {
     // Debug, not warn: a flood of garbage must not turn into a flood of log lines (it is counted instead).
     readingRejected: (code, topic, message) => ingest.debug({ code, topic }, message),
     publishFailed: (topic, err) => sinks.warn({ topic, err: err.message }, 'publish failed, will retry'),
+    busConnection: (url, connected) => (connected ? engine.info({ broker: url }, 'broker connected') : engine.warn({ broker: url }, 'broker connection lost, reconnecting')),
+    busError: (err) => engine.warn({ err: err.message, code: (err as { code?: string }).code }, 'broker error'),
     stageFailed: (stage, err) => engine.error({ stage, err: err.message, stack: err.stack }, 'pipeline stage failed'),
     expressionFailed: (scenarioId, err) => scenarios.debug({ scenario: scenarioId, err: err.message }, 'expression evaluation failed'),
   };

@@ -57,6 +57,23 @@ export const ERR_VALIDATION = defineError('ERR_VALIDATION', 'request invalid: %s
 export const ERR_NOT_FOUND = defineError('ERR_NOT_FOUND', '%s %s not found', 404);
 export const ERR_ORDER_TRANSITION = defineError('ERR_ORDER_TRANSITION', 'order %s cannot go from %s to %s', 409);
 
+
+// --- MQTT side (broker and buses) ----------------------------------------------------------
+/** A client published to a topic it may not publish to (engine output, `$SYS/`). */
+export const ERR_PUBLISH_DENIED = defineError('ERR_PUBLISH_DENIED', 'client %s may not publish to %s (%s)', 403);
+/** subscribe()/publish() before open() or after close(). */
+export const ERR_BUS_NOT_OPEN = defineError('ERR_BUS_NOT_OPEN', 'the %s message bus is not open', 503);
+/** close() ended the connection before the broker acknowledged a publish. */
+export const ERR_BUS_CLOSED = defineError('ERR_BUS_CLOSED', 'the %s message bus closed before the broker took a message for %s', 503);
+/** A topic name or filter that MQTT does not allow (wildcards in a publish topic, `#` not last, ...). */
+export const ERR_BUS_TOPIC_INVALID = defineError('ERR_BUS_TOPIC_INVALID', 'invalid MQTT %s %j', 400);
+/** The embedded broker could not listen (port in use, permission). */
+export const ERR_BROKER_LISTEN = defineError('ERR_BROKER_LISTEN', 'embedded MQTT broker cannot listen on %s:%d: %s', 500);
+/** The external broker was not reachable in time, or refused the connection (CONNACK return code). */
+export const ERR_BUS_CONNECT = defineError('ERR_BUS_CONNECT', 'cannot connect to MQTT broker %s: %s', 503);
+/** The broker answered SUBACK with failure (0x80 / reason code >= 0x80). */
+export const ERR_SUBSCRIBE_REFUSED = defineError('ERR_SUBSCRIBE_REFUSED', 'MQTT broker refused the subscription to %s (code %d)', 403);
+
 // --- runtime -------------------------------------------------------------------------------
 export const ERR_PIPELINE_STAGE = defineError('ERR_PIPELINE_STAGE', 'pipeline stage %s failed: %s', 500);
 export const ERR_EXPRESSION_EVAL = defineError('ERR_EXPRESSION_EVAL', 'expression %s failed: %s', 500);

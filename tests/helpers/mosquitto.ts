@@ -28,6 +28,8 @@ export interface MosquittoOptions {
   users?: Record<string, string>;
   /** Extra mosquitto.conf lines. */
   config?: string[];
+  /** A fixed port (e.g. to restart a broker where clients expect it); default: a free one. */
+  port?: number;
 }
 
 const MOSQUITTO_BIN = process.env.MOSQUITTO_BIN ?? '/usr/sbin/mosquitto';
@@ -86,7 +88,7 @@ async function startBinary(options: MosquittoOptions): Promise<Mosquitto> {
     const passwordFile = options.users ? await writePasswordFile(dir, options.users) : undefined;
     // A free port can be taken between probing and binding: try a few.
     for (let attempt = 1; ; attempt++) {
-      const port = await getFreePort();
+      const port = options.port ?? (await getFreePort());
       const configFile = join(dir, 'mosquitto.conf');
       await writeFile(configFile, mosquittoConfig(`${port} 127.0.0.1`, passwordFile, options.config));
       try {
