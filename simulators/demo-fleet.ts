@@ -37,13 +37,20 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<{ stop(
     return Boolean(s?.livingAlone && (s.age ?? 0) >= 60);
   };
 
+  // Incidents in different grids where the registry allows, so the orders go to different offices.
+  const usedPlaces = new Set<string>();
+  const pick = (candidates: Device[]) => {
+    const chosen = candidates.find((d) => !usedPlaces.has(d.placeId)) ?? candidates[0];
+    if (chosen) usedPlaces.add(chosen.placeId);
+    return chosen;
+  };
   const waterMeters = devices.filter((d) => d.type === 'water_meter');
-  const quietElder = waterMeters.find(isElderlyAlone);
+  const quietElder = pick(waterMeters.filter(isElderlyAlone));
   const others = waterMeters.filter((d) => !isElderlyAlone(d));
-  const runningTap = others[0];
-  const silentMeter = others[1];
-  const leakingDetector = devices.find((d) => d.type === 'gas_detector');
-  const smokeDetector = devices.find((d) => d.type === 'smoke_detector');
+  const runningTap = pick(others);
+  const silentMeter = pick(others.filter((d) => d !== runningTap));
+  const leakingDetector = pick(devices.filter((d) => d.type === 'gas_detector'));
+  const smokeDetector = pick(devices.filter((d) => d.type === 'smoke_detector' && d.subjectId));
 
   const incidents: Incident[] = [];
   const behaviours = new Map<string, Behaviour>();

@@ -25,15 +25,14 @@ function deadline(at: number, now: number): string {
 export function printEngineEvents(engine: Engine, write: (line: string) => void, colour: boolean): void {
   const paint = (level: Level, text: string) => (colour ? `${COLOUR[level]}${text}${RESET}` : text);
   const dim = (text: string) => (colour ? `${DIM}${text}${RESET}` : text);
+  // "Grid 1 · Yangguang Community": the handling units, short enough for one line. Bilingual
+  // registry names ("Yangguang Grid 1 / 阳光社区第一网格") print their first form only.
+  const short = (name: string) => name.split(' / ')[0]!;
   const placeOf = (placeId: string) => {
     const place = engine.registry.place(placeId);
-    const ctx = place ? [place.name] : [placeId];
-    let parent = place?.parentId ? engine.registry.place(place.parentId) : undefined;
-    while (parent) {
-      ctx.push(parent.name);
-      parent = parent.parentId ? engine.registry.place(parent.parentId) : undefined;
-    }
-    return ctx.join(' · ');
+    if (!place) return placeId;
+    const parent = place.parentId ? engine.registry.place(place.parentId) : undefined;
+    return parent ? `${short(place.name)} · ${short(parent.name)}` : short(place.name);
   };
 
   engine.on('alert', (event: AlertEvent) => {
@@ -47,7 +46,7 @@ export function printEngineEvents(engine: Engine, write: (line: string) => void,
   engine.on('order', (order: DispatchOrder, change: OrderChange) => {
     if (change !== 'created' && change !== 'escalated') return;
     const verb = change === 'created' ? 'NEW' : 'ESCALATED';
-    const to = order.assignee.office ?? order.assignee.placeName;
+    const to = order.assignee.office ?? short(order.assignee.placeName);
     const notify = order.notify.length ? `, notify ${order.notify.join(', ')}` : '';
     write(
       `${dim(clock(order.updatedAt))}  ORDER  ${paint(order.level, `▶ ${verb.padEnd(9)}`)} → ${order.tier} "${to}"${notify}; respond by ${deadline(order.responseDueAt, order.updatedAt)}, resolve by ${deadline(order.resolutionDueAt, order.updatedAt)}  ${dim(order.id.slice(0, 8))}`,

@@ -87,6 +87,9 @@ const ID = new RegExp(ID_PATTERN);
  * first use and kept until an upsert touching the device, its subject or one of its places drops it.
  * Everything handed out is frozen, so a model cannot change what another model sees.
  */
+const NO_TAGS = Object.freeze([]) as unknown as string[];
+const NO_ATTRIBUTES = Object.freeze({}) as Record<string, unknown>;
+
 export class Registry {
   private readonly placeInputs = new Map<string, PlaceInput>();
   private readonly subjects_ = new Map<string, Subject>();
@@ -94,7 +97,8 @@ export class Registry {
   /** Places with their time zone resolved through the hierarchy. */
   private resolvedPlaces = new Map<string, Place>();
   private readonly contexts = new Map<string, DeviceContext>();
-  private readonly devicesBySubject = new Map<string, Set<string>>();
+  /** A household has one to a few devices: a small array costs a fraction of a Set. */
+  private readonly devicesBySubject = new Map<string, string[]>();
   private readonly subjectViews = new Map<string, Record<string, unknown>>();
   private readonly placeViews = new Map<string, Record<string, unknown>>();
 
@@ -242,7 +246,8 @@ export class Registry {
       place,
       timeZone: place.timeZone,
       celView: Object.freeze({
-        device: Object.freeze({ id: device.id, type: device.type }),
+        // The frozen Device itself: it holds nothing personal, and a copy per device costs memory.
+        device: device as unknown as Record<string, unknown>,
         subject: subject ? this.subjectView(subject) : NO_SUBJECT_VIEW,
         place: this.placeView(place, grid, community, street),
       }),
@@ -366,8 +371,9 @@ export class Registry {
       kind: input.kind,
       placeId: input.placeId,
       livingAlone: input.livingAlone ?? false,
-      tags: Object.freeze([...(input.tags ?? [])]) as string[],
-      attributes: deepFrozenCopy(input.attributes ?? {}) as Record<string, unknown>,
+      // Most subjects have no tags or attributes: share one frozen empty value (memory per device).
+      tags: input.tags?.length ? (Object.freeze([...input.tags]) as string[]) : NO_TAGS,
+      attributes: input.attributes && Object.keys(input.attributes).length > 0 ? (deepFrozenCopy(input.attributes) as Record<string, unknown>) : NO_ATTRIBUTES,
     };
     if (input.age !== undefined) subject.age = input.age;
     if (input.personal !== undefined) subject.personal = Object.freeze({ ...input.personal });
@@ -401,16 +407,17 @@ export class Registry {
   }
 
   private indexDevice(subjectId: string, deviceId: string): void {
-    let ids = this.devicesBySubject.get(subjectId);
-    if (!ids) this.devicesBySubject.set(subjectId, (ids = new Set()));
-    ids.add(deviceId);
+    const ids = this.devicesBySubject.get(subjectId);
+    if (!ids) this.devicesBySubject.set(subjectId, [deviceId]);
+    else if (!ids.includes(deviceId)) ids.push(deviceId);
   }
 
   private unindexDevice(subjectId: string, deviceId: string): void {
     const ids = this.devicesBySubject.get(subjectId);
     if (!ids) return;
-    ids.delete(deviceId);
-    if (ids.size === 0) this.devicesBySubject.delete(subjectId);
+    const at = ids.indexOf(deviceId);
+    if (at >= 0) ids.splice(at, 1);
+    if (ids.length === 0) this.devicesBySubject.delete(subjectId);
   }
 }
 

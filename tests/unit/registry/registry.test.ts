@@ -53,7 +53,7 @@ describe('Registry.context', () => {
   it('builds a CEL view without personal data', () => {
     const ctx = new Registry(data()).context('wm-old')!;
     expect(ctx.celView).toEqual({
-      device: { id: 'wm-old', type: 'water_meter' },
+      device: { id: 'wm-old', type: 'water_meter', subjectId: 'hh-old', placeId: 'gr-a1', reportEveryMs: 900_000 },
       subject: { id: 'hh-old', kind: 'household', livingAlone: true, age: 82, tags: ['elderly'], attributes: { floor: 5 } },
       place: { id: 'gr-a1', name: 'Grid A1', kind: 'grid', gridId: 'gr-a1', communityId: 'cm-a', streetId: 'st' },
     });
