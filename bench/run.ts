@@ -93,7 +93,7 @@ export async function runBenchmark(options: Options) {
     // 3. Sustained ingest: as fast as it goes, nothing may be lost.
     const before = engine.counters.messages;
     const t0 = performance.now();
-    const sent = await ask<{ sent: number; sendMs: number }>(child, { cmd: 'throughput', url, messages: options.messages, devices: byType.water_meter, connections: 2 });
+    await ask<{ sent: number; sendMs: number }>(child, { cmd: 'throughput', url, messages: options.messages, devices: byType.water_meter, connections: 2 });
     await waitFor(() => engine.counters.messages - before >= options.messages, 60_000);
     const ingestMs = performance.now() - t0;
     const received = engine.counters.messages - before;

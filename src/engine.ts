@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { asyncScheduler, Subject, type Subscription } from 'rxjs';
 import { pino, type Logger } from 'pino';
-import type { AlertEvent } from './contracts/alert.js';
+import type { Alert, AlertEvent } from './contracts/alert.js';
 import type { MessageBus } from './contracts/bus.js';
 import type { Scheduler } from './contracts/clock.js';
 import type { Detection } from './contracts/detection.js';
@@ -29,7 +29,7 @@ import { loadRegistryFile } from './registry/registry-file.js';
 import type { Registry } from './registry/registry.js';
 import { compileScenario, type CompiledScenario } from './scenarios/compile.js';
 import { assertScenarios, loadScenarioDir } from './scenarios/loader.js';
-import { alertAnnouncement, orderAnnouncement, type Announcement } from './sinks/announcements.js';
+import { alertAnnouncement, orderAnnouncement } from './sinks/announcements.js';
 import type { AlertQuery, OrderQuery, Page } from './api/engine-api.js';
 import { openStore, type Store } from './store/store.js';
 
@@ -202,12 +202,14 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    await this.bus.close(); // no more input
+    // No new delivery passes; what is committed but not taken by the broker stays in the outbox
+    // and goes out on the next start. (Waiting for it here could wait forever on a dead broker.)
+    this.relay.stop();
+    await this.bus.close(); // no more input; an external bus waits briefly for outstanding PUBACKs
+    await this.relay.whenIdle();
     this.pipeline?.unsubscribe();
     for (const c of this.compiled) c.model.dispose();
     this.alerts.dispose();
-    await this.relay.whenIdle();
-    this.relay.stop();
     this.store.close();
     this.diag.engineStopped();
   }
@@ -241,11 +243,11 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     };
   }
 
-  listAlerts(query: AlertQuery): Page<import('./contracts/alert.js').Alert> {
+  listAlerts(query: AlertQuery): Page<Alert> {
     return this.store.alerts.list(query);
   }
 
-  getAlert(id: string) {
+  getAlert(id: string): Alert | undefined {
     return this.store.alerts.get(id);
   }
 
@@ -303,19 +305,15 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
    */
   private commit(events: AlertEvent[], update: OrderUpdate | undefined): void {
     const at = this.scheduler.now();
-    const announcements: Announcement[] = [];
     try {
       this.store.transaction(() => {
         for (const event of events) {
           this.store.alerts.save(event.alert);
-          const a = alertAnnouncement(this.prefix, event);
-          this.store.outbox.append({ topic: a.topic, payload: a.payload, qos: a.qos, orderingKey: a.orderingKey }, at);
-          announcements.push(a);
+          this.store.outbox.append(alertAnnouncement(this.prefix, event), at);
         }
         if (update) {
           this.store.orders.save(update.order);
-          const o = orderAnnouncement(this.prefix, update.order, update.change);
-          this.store.outbox.append({ topic: o.topic, payload: o.payload, qos: o.qos, orderingKey: o.orderingKey }, at);
+          this.store.outbox.append(orderAnnouncement(this.prefix, update.order, update.change), at);
         }
       });
     } catch (err) {
@@ -366,8 +364,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
       this.updateOrderStatus(orderId, accepted);
     } catch (err) {
       this.counters.statusUpdatesRejected++;
-      const code = isRiskwatchError(err) ? err.code : 'ERR_INTERNAL';
-      this.logger.child({ component: 'dispatch' }).warn({ code, orderId }, 'order status update rejected');
+      this.diag.statusUpdateRejected(orderId, isRiskwatchError(err) ? err.code : 'ERR_INTERNAL');
     }
   }
 
@@ -396,7 +393,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
         prefix: this.prefix,
         onDenied: (denial) => {
           this.counters.publishesDenied++;
-          this.logger.child({ component: 'broker' }).warn({ clientId: denial.clientId, topic: denial.topic, reason: denial.reason }, 'publish refused');
+          this.diag.publishDenied(denial.clientId, denial.topic, denial.reason);
         },
       },
       onHandlerError: (err) => this.stageFailed('bus', err as Error),

@@ -2,7 +2,7 @@ import type { Level } from './level.js';
 import type { Evidence } from './detection.js';
 
 export type AlertStatus = 'open' | 'cleared';
-export type AlertTransition = 'opened' | 'escalated' | 'deescalated' | 'cleared' | 'reopened';
+export type AlertTransition = 'opened' | 'escalated' | 'deescalated' | 'cleared';
 
 export interface AlertHistoryEntry {
   at: number;

@@ -18,6 +18,8 @@ export interface Diagnostics {
   readingRejected(code: string, topic: string, message: string): void;
   publishFailed(topic: string, err: Error): void;
   busConnection(url: string, connected: boolean): void;
+  publishDenied(clientId: string | null, topic: string, reason: string): void;
+  statusUpdateRejected(orderId: string, code: string): void;
   busError(err: Error): void;
   stageFailed(stage: string, err: Error): void;
   expressionFailed(scenarioId: string, err: Error): void;
@@ -49,6 +51,8 @@ export function createDiagnostics(logger: Logger): Diagnostics {
     readingRejected: (code, topic, message) => ingest.debug({ code, topic }, message),
     publishFailed: (topic, err) => sinks.warn({ topic, err: err.message }, 'publish failed, will retry'),
     busConnection: (url, connected) => (connected ? engine.info({ broker: url }, 'broker connected') : engine.warn({ broker: url }, 'broker connection lost, reconnecting')),
+    publishDenied: (clientId, topic, reason) => engine.warn({ clientId, topic, reason }, 'client publish refused'),
+    statusUpdateRejected: (orderId, code) => dispatch.warn({ orderId, code }, 'order status update rejected'),
     busError: (err) => engine.warn({ err: err.message, code: (err as { code?: string }).code }, 'broker error'),
     stageFailed: (stage, err) => engine.error({ stage, err: err.message, stack: err.stack }, 'pipeline stage failed'),
     expressionFailed: (scenarioId, err) => scenarios.debug({ scenario: scenarioId, err: err.message }, 'expression evaluation failed'),

@@ -48,7 +48,6 @@ export class OrderManager {
     const live = existing && !isFinished(existing.status) ? existing : undefined;
     switch (event.type) {
       case 'opened':
-      case 'reopened':
         return live ? undefined : this.create(alert, event.at);
       case 'escalated':
         return live ? this.escalate(live, alert, event.at) : this.create(alert, event.at);

@@ -85,6 +85,7 @@ export class OutboxRelay {
         await publish(entry.topic, entry.payload, entry.qos, entry.retain);
       } catch (err) {
         outbox.markAttempt(entry.id, scheduler.now(), (err as Error).message);
+        if (this.stopped) return false; // shutting down: the entry waits in the outbox for the next start
         this.options.onPublishFailed?.(entry.topic, err as Error);
         this.scheduleRetry();
         return false;

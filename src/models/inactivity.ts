@@ -1,21 +1,17 @@
 import type { Detection, EvidenceReading } from '../contracts/detection.js';
-import type { Level, Verdict } from '../contracts/level.js';
+import type { Verdict } from '../contracts/level.js';
 import type { ModelDeps, ScenarioModel } from '../contracts/model.js';
 import type { DeviceType, EnrichedReading } from '../contracts/registry.js';
 import type { InactivityScenario } from '../contracts/scenario.js';
-import { LEVELS_HIGHEST_FIRST, levelRank } from '../alerts/levels.js';
+import { levelRank } from '../alerts/levels.js';
 import { formatDuration } from '../core/duration.js';
 import { ERR_SCENARIO_INVALID } from '../core/errors.js';
 import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
 import { compileReadingPredicate, ExpressionError, type ReadingPredicate } from '../scenarios/expression.js';
 import { activeTimeBetween, addActiveTime, describeActiveHours, parseActiveHours } from './active-hours.js';
+import { durationLadder } from './duration-ladder.js';
 import { evidenceOf, keyOf } from './model-key.js';
 
-interface LevelStep {
-  level: Level;
-  rank: number;
-  ms: number;
-}
 
 interface InactivityState extends TimerEntry {
   key: string;
@@ -43,19 +39,6 @@ function activityNoun(deviceTypes: DeviceType[]): string {
   return nouns.size === 1 ? [...nouns][0]! : 'activity';
 }
 
-function compileSteps(scenario: InactivityScenario): LevelStep[] {
-  const steps: LevelStep[] = [];
-  for (const level of [...LEVELS_HIGHEST_FIRST].reverse()) {
-    const ms = scenario.levels[level];
-    if (ms === undefined) continue;
-    if (!(ms > 0)) throw ERR_SCENARIO_INVALID(scenario.id, `levels.${level} must be a positive duration`);
-    const previous = steps[steps.length - 1];
-    if (previous && ms <= previous.ms) throw ERR_SCENARIO_INVALID(scenario.id, `levels.${level} must be longer than levels.${previous.level}`);
-    steps.push({ level, rank: levelRank(level), ms });
-  }
-  if (steps.length === 0) throw ERR_SCENARIO_INVALID(scenario.id, 'levels: at least one level needs a duration');
-  return steps;
-}
 
 /**
  * Inactivity model: "an elderly person living alone has used no water for 12 hours".
@@ -71,7 +54,7 @@ function compileSteps(scenario: InactivityScenario): LevelStep[] {
  * counts as false and is reported to `onExpressionError`.
  */
 export function createInactivityModel(scenario: InactivityScenario, deps: ModelDeps, onExpressionError?: (err: Error) => void): ScenarioModel {
-  const steps = compileSteps(scenario);
+  const steps = durationLadder(scenario, scenario.levels);
   const window = scenario.activeHours;
   parseActiveHours(window); // validates the window now rather than at the first reading
   const maxSilenceMs = scenario.maxSilenceMs;

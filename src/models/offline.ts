@@ -1,18 +1,13 @@
-import type { Level, Verdict } from '../contracts/level.js';
+import type { Verdict } from '../contracts/level.js';
 import type { ModelDeps, ScenarioModel } from '../contracts/model.js';
 import type { EnrichedReading } from '../contracts/registry.js';
 import type { OfflineScenario } from '../contracts/scenario.js';
-import { LEVELS_HIGHEST_FIRST, levelRank } from '../alerts/levels.js';
+import { levelRank } from '../alerts/levels.js';
 import { formatDuration } from '../core/duration.js';
-import { ERR_SCENARIO_INVALID } from '../core/errors.js';
 import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
+import { durationLadder } from './duration-ladder.js';
 import { evidenceOf } from './model-key.js';
 
-interface LevelStep {
-  level: Level;
-  rank: number;
-  ms: number;
-}
 
 interface OfflineState extends TimerEntry {
   deviceId: string;
@@ -22,19 +17,6 @@ interface OfflineState extends TimerEntry {
   lastReading: EnrichedReading;
 }
 
-function compileSteps(scenario: OfflineScenario): LevelStep[] {
-  const steps: LevelStep[] = [];
-  for (const level of [...LEVELS_HIGHEST_FIRST].reverse()) {
-    const ms = scenario.levels[level];
-    if (ms === undefined) continue;
-    if (!(ms > 0)) throw ERR_SCENARIO_INVALID(scenario.id, `levels.${level} must be a positive duration`);
-    const previous = steps[steps.length - 1];
-    if (previous && ms <= previous.ms) throw ERR_SCENARIO_INVALID(scenario.id, `levels.${level} must be longer than levels.${previous.level}`);
-    steps.push({ level, rank: levelRank(level), ms });
-  }
-  if (steps.length === 0) throw ERR_SCENARIO_INVALID(scenario.id, 'levels: at least one level needs a duration');
-  return steps;
-}
 
 /**
  * Offline model: no message at all from a device for a duration. Always keyed by device (a
@@ -46,7 +28,7 @@ function compileSteps(scenario: OfflineScenario): LevelStep[] {
  * kept coming, for the lowest level from the newer lastSeen).
  */
 export function createOfflineModel(scenario: OfflineScenario, deps: ModelDeps): ScenarioModel {
-  const steps = compileSteps(scenario);
+  const steps = durationLadder(scenario, scenario.levels);
   const { scheduler, emit } = deps;
   const states = new Map<string, OfflineState>();
   let disposed = false;

@@ -1,0 +1,29 @@
+import type { Level } from '../contracts/level.js';
+import type { Scenario } from '../contracts/scenario.js';
+import { LEVELS_HIGHEST_FIRST, levelRank } from '../alerts/levels.js';
+import { ERR_SCENARIO_INVALID } from '../core/errors.js';
+
+/** One rung of a duration ladder: this level is reached after `ms` (of silence, of inactivity). */
+export interface LevelStep {
+  level: Level;
+  rank: number;
+  ms: number;
+}
+
+/**
+ * The levels of a duration-based model (offline, inactivity) in the order they are reached, lowest
+ * first. Durations must grow with the level: a red reached before orange would skip the ladder.
+ */
+export function durationLadder(scenario: Pick<Scenario, 'id'>, levels: Partial<Record<Level, number>>): LevelStep[] {
+  const steps: LevelStep[] = [];
+  for (const level of [...LEVELS_HIGHEST_FIRST].reverse()) {
+    const ms = levels[level];
+    if (ms === undefined) continue;
+    if (!(ms > 0)) throw ERR_SCENARIO_INVALID(scenario.id, `levels.${level} must be a positive duration`);
+    const previous = steps[steps.length - 1];
+    if (previous && ms <= previous.ms) throw ERR_SCENARIO_INVALID(scenario.id, `levels.${level} must be longer than levels.${previous.level}`);
+    steps.push({ level, rank: levelRank(level), ms });
+  }
+  if (steps.length === 0) throw ERR_SCENARIO_INVALID(scenario.id, 'levels: at least one level needs a duration');
+  return steps;
+}
