@@ -21,6 +21,7 @@ import { DEFAULT_DISPATCH_POLICY, type DispatchPolicy } from './dispatch/dispatc
 import { OrderManager, type OrderChange, type OrderUpdate } from './dispatch/order-manager.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
 import { detectRisks } from './engine/detect-risks.js';
+import { GroupCommit, type PendingChange } from './engine/group-commit.js';
 import { DeadLetterStore, type DeadLetter } from './ingest/dead-letters.js';
 import { ingestTelemetry } from './ingest/ingest-operator.js';
 import { createTelemetryDecoder } from './ingest/telemetry-decoder.js';
@@ -29,7 +30,6 @@ import { loadRegistryFile } from './registry/registry-file.js';
 import type { Registry } from './registry/registry.js';
 import { compileScenario, type CompiledScenario } from './scenarios/compile.js';
 import { assertScenarios, loadScenarioDir } from './scenarios/loader.js';
-import { alertAnnouncement, orderAnnouncement } from './sinks/announcements.js';
 import type { AlertQuery, OrderQuery, Page } from './api/engine-api.js';
 import { openStore, type Store } from './store/store.js';
 
@@ -101,6 +101,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   private alerts!: AlertManager;
   private orders!: OrderManager;
   private relay!: OutboxRelay;
+  private commits!: GroupCommit;
   private readonly deadLetters: DeadLetterStore;
 
   constructor(readonly config: RiskwatchConfig, private readonly deps: EngineDeps = {}) {
@@ -135,6 +136,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
       outbox: this.store.outbox,
       scheduler: this.scheduler,
       publish: (topic, payload, qos, retain) => this.bus.publish(topic, payload, { qos, retain }),
+      retainDeliveredMs: durationMs(config.outbox.retainDelivered),
       onPublishFailed: (topic, err) => {
         this.counters.publishFailures++;
         this.diag.publishFailed(topic, err);
@@ -149,11 +151,18 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
       },
       onTimedEvent: (event) => this.commitAlertEvent(event),
     });
+    this.commits = new GroupCommit({
+      store: this.store,
+      prefix: this.prefix,
+      now: () => this.scheduler.now(),
+      onCommitted: (changes) => this.announce(changes),
+      onError: (err) => this.stageFailed('store', err),
+    });
     this.alerts.restore(this.store.alerts.findOpen());
     this.orders = new OrderManager({
       policy: deps.dispatchPolicy ?? DEFAULT_DISPATCH_POLICY,
       context: (deviceId) => this.registryRef.context(deviceId),
-      findByAlert: (alertId) => this.store.orders.findByAlert(alertId),
+      findByAlert: (alertId) => this.commits.pendingOrderFor(alertId) ?? this.store.orders.findByAlert(alertId),
       scenarioDispatches: (id) => byId.get(id)?.dispatch ?? false,
     });
 
@@ -202,6 +211,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.commits.flush();
     // No new delivery passes; what is committed but not taken by the broker stays in the outbox
     // and goes out on the next start. (Waiting for it here could wait forever on a dead broker.)
     this.relay.stop();
@@ -210,6 +220,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     this.pipeline?.unsubscribe();
     for (const c of this.compiled) c.model.dispose();
     this.alerts.dispose();
+    this.commits.flush(); // what arrived while the bus closed
     this.store.close();
     this.diag.engineStopped();
   }
@@ -220,8 +231,17 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     this.raw$.next({ topic, payload, receivedAt: this.scheduler.now() });
   }
 
-  /** Waits until every committed announcement has been handed to the broker. */
+  /**
+   * Commits now what the current burst decided (normally a microtask later, see GroupCommit).
+   * For replay and tests that drive the engine synchronously and look at the store right after.
+   */
+  commitPending(): void {
+    this.commits.flush();
+  }
+
+  /** Commits what is pending and waits until every committed announcement is with the broker. */
   async flush(): Promise<void> {
+    this.commits.flush();
     this.relay.kick();
     await this.relay.whenIdle();
   }
@@ -260,11 +280,13 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   }
 
   updateOrderStatus(id: string, update: OrderStatusUpdate): DispatchOrder {
+    this.commits.flush(); // read the order as the last burst left it
     const order = this.store.orders.get(id);
     if (!order) throw ERR_NOT_FOUND('order', id);
     const result = this.orders.applyStatus(order, update.status, this.scheduler.now(), update.note, update.by);
     if (!result) return order;
-    this.commit([], result);
+    this.commits.stage({ update: result });
+    this.commits.flush(); // the API answers with the stored state
     return result.order;
   }
 
@@ -296,40 +318,23 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
       this.stageFailed('dispatch', err as Error);
     }
     this.counters.alertEvents++;
-    this.commit([event], update);
+    this.commits.stage(update ? { event, update } : { event });
   }
 
-  /**
-   * Durable before announced: the alert, the order and their outbox rows commit in one SQLite
-   * transaction; only then are events emitted and the relay kicked.
-   */
-  private commit(events: AlertEvent[], update: OrderUpdate | undefined): void {
-    const at = this.scheduler.now();
-    try {
-      this.store.transaction(() => {
-        for (const event of events) {
-          this.store.alerts.save(event.alert);
-          this.store.outbox.append(alertAnnouncement(this.prefix, event), at);
-        }
-        if (update) {
-          this.store.orders.save(update.order);
-          this.store.outbox.append(orderAnnouncement(this.prefix, update.order, update.change), at);
-        }
-      });
-    } catch (err) {
-      this.stageFailed('store', err as Error);
-      return;
-    }
+  /** After the group commit: announce in commit order. */
+  private announce(changes: PendingChange[]): void {
     this.relay.kick();
-    for (const event of events) {
-      this.diag.alertChanged(event);
-      this.emit('alert', event);
-    }
-    if (update) {
-      if (update.change === 'created') this.counters.ordersCreated++;
-      else this.counters.orderUpdates++;
-      this.diag.orderChanged(update.order, update.change);
-      this.emit('order', update.order, update.change);
+    for (const { event, update } of changes) {
+      if (event) {
+        this.diag.alertChanged(event);
+        this.emit('alert', event);
+      }
+      if (update) {
+        if (update.change === 'created') this.counters.ordersCreated++;
+        else this.counters.orderUpdates++;
+        this.diag.orderChanged(update.order, update.change);
+        this.emit('order', update.order, update.change);
+      }
     }
   }
 

@@ -50,6 +50,11 @@ export interface ThresholdScenario extends ScenarioBase {
   for: Partial<Record<Level, number>>;
   /** Per level: the level is left only when this holds (hysteresis); default: raise condition false. */
   reset: Partial<Record<Level, string>>;
+  /**
+   * A `for` duration counts only while readings keep confirming the condition at most this far
+   * apart: a device that goes silent does not complete "water running for 2 h" on its last word.
+   */
+  maxGapMs: number;
 }
 
 export interface InactivityScenario extends ScenarioBase {

@@ -36,6 +36,8 @@ export interface RiskwatchConfig {
     maxReadingAge: string;
   };
   deadLetters: { capacity: number; publish: boolean };
+  /** Delivered outbox entries are kept this long for inspection, then deleted. */
+  outbox: { retainDelivered: string };
   log: { level: string; pretty: boolean };
 }
 
@@ -47,6 +49,7 @@ export const DEFAULT_CONFIG: RiskwatchConfig = {
   data: 'data',
   ingest: { maxPayloadBytes: 65_536, maxBatchReadings: 1000, maxFutureSkew: '5m', maxReadingAge: '7d' },
   deadLetters: { capacity: 1000, publish: true },
+  outbox: { retainDelivered: '24h' },
   log: { level: 'info', pretty: false },
 };
 
@@ -111,8 +114,8 @@ function validate(c: RiskwatchConfig): void {
   if (c.mqtt.protocolVersion !== 4 && c.mqtt.protocolVersion !== 5) throw ERR_CONFIG_INVALID('mqtt.protocolVersion must be 4 (MQTT 3.1.1) or 5');
   if (c.mqtt.broker && !/^(mqtts?|tcp|ssl|wss?):\/\//.test(c.mqtt.broker)) throw ERR_CONFIG_INVALID(`mqtt.broker must be a URL like mqtt://host:1883, got ${c.mqtt.broker}`);
   if (!/^[^+#/]+(\/[^+#/]+)*$/.test(c.mqtt.topicPrefix)) throw ERR_CONFIG_INVALID('mqtt.topicPrefix must be topic levels without wildcards');
-  for (const path of ['ingest.maxFutureSkew', 'ingest.maxReadingAge'] as const) {
-    const value = path === 'ingest.maxFutureSkew' ? c.ingest.maxFutureSkew : c.ingest.maxReadingAge;
+  const durations = { 'ingest.maxFutureSkew': c.ingest.maxFutureSkew, 'ingest.maxReadingAge': c.ingest.maxReadingAge, 'outbox.retainDelivered': c.outbox.retainDelivered };
+  for (const [path, value] of Object.entries(durations)) {
     if (!isDuration(value)) throw ERR_CONFIG_INVALID(`${path} must be a duration like 5m or 7d, got ${value}`);
   }
   if (c.ingest.maxPayloadBytes < 64) throw ERR_CONFIG_INVALID('ingest.maxPayloadBytes must be at least 64');

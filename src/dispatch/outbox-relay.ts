@@ -4,8 +4,9 @@ import type { Scheduler } from '../contracts/clock.js';
 /** The part of the outbox repository the relay uses. */
 export interface OutboxSource {
   pending(limit: number): Array<{ id: number; topic: string; payload: string; qos: 0 | 1; retain: boolean }>;
-  markDelivered(id: number, at: number): void;
+  markDeliveredMany(ids: readonly number[], at: number): number;
   markAttempt(id: number, at: number, error: string): void;
+  pruneDelivered(olderThan: number): number;
 }
 
 export type OutboxPublisher = (topic: string, payload: string, qos: 0 | 1, retain: boolean) => Promise<void>;
@@ -18,7 +19,12 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** Delivered entries are kept this long (for inspection), then deleted. Default 24 h. */
+  retainDeliveredMs?: number;
 }
+
+/** Pruning is cheap but not free: at most once per this interval of engine time. */
+const PRUNE_EVERY_MS = 10 * 60_000;
 
 /**
  * Drains the transactional outbox into the broker: rows are committed together with the alert or
@@ -35,6 +41,7 @@ export class OutboxRelay {
   private failures = 0;
   private stopped = false;
   private idle: Promise<void> = Promise.resolve();
+  private lastPruneAt = -Infinity;
   delivered = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {}
@@ -70,31 +77,58 @@ export class OutboxRelay {
           if (!(await this.deliver(batch))) return;
         } while (batch.length === batchSize);
       }
+      this.pruneDelivered();
     } finally {
       // Cleared in the same synchronous step that saw `again` false, so no kick can fall in a gap.
       this.running = false;
     }
   }
 
-  /** Publishes a batch in order; false when the broker refused one (a retry is then scheduled). */
+  /**
+   * Publishes a batch: every message is handed to the broker in commit order without waiting for
+   * the previous acknowledgement (one connection keeps the order, and mqtt.js resends unacknowledged
+   * QoS 1 messages in order after a reconnect), then the acknowledgements are awaited together —
+   * one round trip per batch instead of one per message. Deliveries are recorded once per batch, in
+   * one transaction; a crash before that only means those entries go out again (at-least-once, as
+   * everywhere in the outbox). False when the broker refused one (a retry is then scheduled).
+   */
   private async deliver(batch: ReturnType<OutboxSource['pending']>): Promise<boolean> {
     const { outbox, publish, scheduler } = this.options;
-    for (const entry of batch) {
-      if (this.stopped) return false;
-      try {
-        await publish(entry.topic, entry.payload, entry.qos, entry.retain);
-      } catch (err) {
-        outbox.markAttempt(entry.id, scheduler.now(), (err as Error).message);
-        if (this.stopped) return false; // shutting down: the entry waits in the outbox for the next start
-        this.options.onPublishFailed?.(entry.topic, err as Error);
-        this.scheduleRetry();
-        return false;
+    if (this.stopped || batch.length === 0) return !this.stopped;
+    const results = await Promise.allSettled(batch.map((entry) => publish(entry.topic, entry.payload, entry.qos, entry.retain)));
+    // Only the run before the first refusal counts as delivered: whatever followed it is sent again
+    // after it, so the last copy a consumer sees of an order is still its newest version.
+    const done: number[] = [];
+    let firstFailure: { topic: string; err: Error } | undefined;
+    results.forEach((result, i) => {
+      const entry = batch[i]!;
+      if (result.status === 'fulfilled') {
+        if (!firstFailure) done.push(entry.id);
+      } else {
+        outbox.markAttempt(entry.id, scheduler.now(), (result.reason as Error).message);
+        firstFailure ??= { topic: entry.topic, err: result.reason as Error };
       }
-      outbox.markDelivered(entry.id, scheduler.now());
-      this.delivered++;
+    });
+    outbox.markDeliveredMany(done, scheduler.now());
+    this.delivered += done.length;
+    if (!firstFailure) {
       this.failures = 0;
+      return true;
     }
-    return true;
+    // Shutting down: the entries wait in the outbox for the next start.
+    if (!this.stopped) {
+      this.options.onPublishFailed?.(firstFailure.topic, firstFailure.err);
+      this.scheduleRetry();
+    }
+    return false;
+  }
+
+  /** Without this the outbox table would grow with every alert for as long as the engine runs. */
+  private pruneDelivered(): void {
+    const now = this.options.scheduler.now();
+    if (now - this.lastPruneAt < PRUNE_EVERY_MS) return;
+    this.lastPruneAt = now;
+    this.options.outbox.pruneDelivered(now - (this.options.retainDeliveredMs ?? 24 * 3_600_000));
   }
 
   private scheduleRetry(): void {

@@ -168,6 +168,8 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
   // Without a metric there is no single value to keep: the evidence is the deciding reading alone.
   let recent = metric === undefined ? undefined : new RecentValues(EVIDENCE_READINGS);
   const anyFor = specs.some((spec) => spec.forMs > 0);
+  // A `for` duration needs readings confirming it no further apart than this (silence is not evidence).
+  const maxGap = scenario.maxGapMs;
   const specIndex = new Map<Verdict, number>(specs.map((spec, i) => [spec.level, i]));
   let disposed = false;
 
@@ -218,6 +220,9 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       const spec = specs[i]!;
       if (spec.forMs === 0 || (state.held & spec.bit) === 0) continue;
       const at = state.since[i]! + spec.forMs;
+      // Beyond the last reading's reach the duration cannot complete on evidence; the next
+      // reading re-arms it (or restarts it, after a gap).
+      if (at - state.latestTs > maxGap) continue;
       if (at < due) due = at;
     }
     if (due === Infinity) queue.disarm(state);
@@ -294,6 +299,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       const key = keyOf(scenario.keyBy, reading);
       let state = states.get(key);
       if (state !== undefined && reading.ts < state.latestTs) return; // late data never moves state back
+      const gapped = state !== undefined && reading.ts - state.latestTs > maxGap;
       let held = 0;
       for (const spec of specs) if (spec.raise(reading, value)) held |= spec.bit;
       const first = state === undefined;
@@ -312,7 +318,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       for (let i = 0; i < specs.length; i++) {
         if (specs[i]!.forMs === 0) continue;
         if ((held & specs[i]!.bit) === 0) state.since[i] = NaN;
-        else if (Number.isNaN(state.since[i]!)) state.since[i] = reading.ts;
+        else if (gapped || Number.isNaN(state.since[i]!)) state.since[i] = reading.ts;
       }
       const prev = state.verdict;
       const index = determine(state, prev, reading, value);

@@ -363,6 +363,7 @@ function checkCrossFields(data: Record<string, unknown>): Located[] {
     }
   }
 
+  if (data.model === 'threshold') positiveDuration(data, ['maxGap'], found);
   if (data.model === 'inactivity') {
     positiveDuration(data, ['maxSilence'], found);
     const hours = data.activeHours;

@@ -41,6 +41,7 @@ export function normaliseScenario(doc: ScenarioDocument, source?: string): Scena
         levels: mapLevels(doc.levels, (expr) => expr),
         for: mapLevels(doc.for, parseDuration),
         reset: mapLevels(doc.reset, (expr) => expr),
+        maxGapMs: parseDuration(doc.maxGap ?? SCENARIO_DEFAULTS.maxGap),
         ...origin,
       };
     case 'inactivity':

@@ -30,11 +30,12 @@ export const SCENARIO_DEFAULTS = {
   flapping: { maxChanges: 6, window: '1h' },
   dispatch: true,
   maxSilence: '1h',
+  maxGap: '1h',
 } as const;
 
 /** Fields that only one model reads; the others reject them. */
 export const MODEL_FIELDS: Readonly<Record<(typeof MODELS)[number], readonly string[]>> = {
-  threshold: ['metric', 'for', 'reset'],
+  threshold: ['metric', 'for', 'reset', 'maxGap'],
   inactivity: ['active', 'activeHours', 'maxSilence'],
   offline: [],
 };
@@ -154,6 +155,13 @@ export const scenarioSchema = {
       },
       additionalProperties: false,
     },
+    maxGap: {
+      $ref: '#/$defs/duration',
+      description:
+        '(threshold only) A `for` duration counts only while readings confirming the condition arrive at most this far apart; ' +
+        "a longer gap restarts it, so a silent device never completes one. Must exceed the device's reporting interval.",
+      default: SCENARIO_DEFAULTS.maxGap,
+    },
     maxSilence: {
       $ref: '#/$defs/duration',
       description:
@@ -270,6 +278,7 @@ export interface ThresholdScenarioDocument extends ScenarioDocumentBase {
   levels: LevelMap<string>;
   for?: LevelMap<string>;
   reset?: LevelMap<string>;
+  maxGap?: string;
 }
 
 export interface InactivityScenarioDocument extends ScenarioDocumentBase {

@@ -17,7 +17,7 @@ const gasLeak: ThresholdScenario = {
   id: 'gas-leak', name: 'Gas leak', category: 'gas', model: 'threshold',
   appliesTo: { deviceTypes: ['gas_detector'], when: 'subject.livingAlone' }, keyBy: 'device',
   alert: { cooldownMs: 600_000, flapping: { maxChanges: 6, windowMs: 3_600_000 } }, dispatch: true,
-  metric: 'gas_lel_pct', levels: { red: 'value > 25', orange: 'value > 10' }, for: { orange: 30_000 },
+  metric: 'gas_lel_pct', levels: { red: 'value > 25', orange: 'value > 10' }, for: { orange: 30_000 }, maxGapMs: 3_600_000,
   reset: { orange: 'value < 8' }, source: 'rules/gas-leak.yaml',
 };
 const noWater: InactivityScenario = {

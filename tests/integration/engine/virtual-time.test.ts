@@ -39,6 +39,7 @@ describe('engine on a virtual clock (the shipped scenarios)', () => {
       clock.advanceTo(t);
       report('wm-0003', t, 0);
     }
+    engine.commitPending();
 
     const noWater = alerts.filter((e) => e.alert.scenarioId === 'elderly-no-water');
     expect(noWater.map((e) => [e.type, e.alert.level, e.alert.key, e.at])).toEqual([
@@ -67,6 +68,7 @@ describe('engine on a virtual clock (the shipped scenarios)', () => {
     // Water is used again: the alert clears and the order records it.
     clock.advanceTo(start + 34 * HOUR + MINUTE);
     report('wm-0003', clock.now(), 6);
+    engine.commitPending();
     const cleared = alerts.at(-1)!;
     expect(cleared).toMatchObject({ type: 'cleared' });
     expect((engine.getAlert(cleared.alert.id) as Alert).status).toBe('cleared');

@@ -14,7 +14,7 @@ function scenario(overrides: Partial<ThresholdScenario['alert']> = {}): Threshol
   return {
     id: 'gas', name: 'Gas', category: 'gas', model: 'threshold', appliesTo: { deviceTypes: ['gas_detector'] }, keyBy: 'device',
     alert: { cooldownMs: 0, flapping: { maxChanges: 100, windowMs: 60 * MINUTE }, ...overrides },
-    dispatch: true, metric: 'gas_lel_pct', levels: { red: 'value >= 25', orange: 'value >= 10' }, for: {}, reset: {},
+    dispatch: true, metric: 'gas_lel_pct', levels: { red: 'value >= 25', orange: 'value >= 10' }, for: {}, reset: {}, maxGapMs: 3_600_000,
   };
 }
 

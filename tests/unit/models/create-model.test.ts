@@ -11,7 +11,7 @@ const base = {
 };
 
 const scenarios: Scenario[] = [
-  { ...base, id: 't', model: 'threshold', appliesTo: { deviceTypes: ['gas_detector'] }, metric: 'gas_lel_pct', levels: { red: 'value > 20' }, for: {}, reset: {} },
+  { ...base, id: 't', model: 'threshold', appliesTo: { deviceTypes: ['gas_detector'] }, metric: 'gas_lel_pct', levels: { red: 'value > 20' }, for: {}, reset: {}, maxGapMs: 3_600_000 },
   { ...base, id: 'i', model: 'inactivity', appliesTo: { deviceTypes: ['gas_detector'] }, active: 'metrics.gas_lel_pct > 50', levels: { yellow: 1_000 }, maxSilenceMs: 10_000 },
   { ...base, id: 'o', model: 'offline', appliesTo: { deviceTypes: ['gas_detector'] }, levels: { yellow: 1_000 } },
 ];
@@ -32,7 +32,7 @@ describe('createModel', () => {
   it('reports expressions that fail on a reading and treats them as false', () => {
     const errors: Error[] = [];
     const detections: Detection[] = [];
-    const scenario: Scenario = { ...base, id: 'co', model: 'threshold', appliesTo: { deviceTypes: ['gas_detector'] }, levels: { red: 'metrics.co_ppm > 50' }, for: {}, reset: {} };
+    const scenario: Scenario = { ...base, id: 'co', model: 'threshold', appliesTo: { deviceTypes: ['gas_detector'] }, levels: { red: 'metrics.co_ppm > 50' }, for: {}, reset: {}, maxGapMs: 3_600_000 };
     const model = createModel(scenario, { scheduler: new ManualScheduler(0), emit: (d) => detections.push(d) }, (err) => errors.push(err));
     const ctx = makeContext({ deviceId: 'gd-1', type: 'gas_detector' });
     model.onReading(makeReading(ctx, 0, { gas_lel_pct: 3 }));

@@ -21,6 +21,7 @@ function scenario(overrides: Partial<ThresholdScenario> = {}): ThresholdScenario
     levels: { red: 'value >= 25', orange: 'value > 10', yellow: 'value > 5' },
     for: {},
     reset: {},
+    maxGapMs: 3_600_000,
     ...overrides,
   };
 }
@@ -199,6 +200,24 @@ describe('threshold model with `for`', () => {
       });
       expectObservable(verdicts$).toBe('o 9999ms k 9999ms o 29999ms r', { o: 'orange', k: 'ok', r: 'red' });
     });
+  });
+
+  it('a device that goes silent does not complete the duration on its last word (maxGap)', () => {
+    // red needs 30 s of gas ≥ 25; readings must confirm it at most 10 s apart.
+    const { feed, detections, scheduler } = setup({ ...forScenario, maxGapMs: 10_000 });
+    feed(0, 30); // orange at once, red pending
+    scheduler.advanceTo(5_000);
+    feed(5_000, 30); // still confirmed...
+    scheduler.advanceTo(120_000); // ...then silence: no timer may raise red on that evidence
+    expect(detections.map((d) => d.verdict)).toEqual(['orange']);
+    // After the gap the duration starts again from the next confirming reading.
+    for (const t of [120_000, 129_000, 138_000, 147_000]) {
+      scheduler.advanceTo(t);
+      feed(t, 30);
+    }
+    expect(detections.map((d) => d.verdict)).toEqual(['orange']);
+    scheduler.advanceTo(150_000); // 30 s after the restart, the last reading 3 s old: red by timer
+    expect(detections.map((d) => `${d.verdict}@${d.eventTime}`)).toEqual(['orange@0', 'red@150000']);
   });
 
   it('raises on a reading that arrives after the duration, by event time', () => {

@@ -36,7 +36,7 @@ describe('parseScenario: valid files', () => {
       id: 'gas', name: 'Gas', category: 'gas', model: 'threshold',
       appliesTo: { deviceTypes: ['gas_detector'] }, keyBy: 'device',
       alert: { cooldownMs: 0, flapping: { maxChanges: 6, windowMs: 3_600_000 } }, dispatch: true,
-      metric: 'gas_lel_pct', levels: { red: 'value >= 25' }, for: {}, reset: {}, source: FILE,
+      metric: 'gas_lel_pct', levels: { red: 'value >= 25' }, for: {}, reset: {}, maxGapMs: 3_600_000, source: FILE,
     });
   });
 

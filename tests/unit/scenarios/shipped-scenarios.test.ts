@@ -33,7 +33,7 @@ const shipped: Record<string, Omit<Scenario, 'source' | 'description' | 'name'>>
     id: 'gas-concentration', category: 'gas', model: 'threshold',
     appliesTo: { deviceTypes: ['gas_detector'] }, keyBy: 'device', metric: 'gas_lel_pct',
     levels: { yellow: 'value >= 5', orange: 'value >= 10', red: 'value >= 25' },
-    for: { yellow: M }, reset: { orange: 'value < 8', red: 'value < 20' },
+    for: { yellow: M }, reset: { orange: 'value < 8', red: 'value < 20' }, maxGapMs: H,
     alert: { cooldownMs: 5 * M, flapping: { maxChanges: 6, windowMs: H } }, dispatch: true,
   } as ThresholdScenario,
   'meter-offline': {
@@ -48,7 +48,7 @@ const shipped: Record<string, Omit<Scenario, 'source' | 'description' | 'name'>>
       orange: 'has(metrics.smoke_obscuration_pct_per_m) && metrics.smoke_obscuration_pct_per_m >= 1.5',
       red: 'has(metrics.smoke_alarm) && metrics.smoke_alarm == true',
     },
-    for: { orange: M },
+    for: { orange: M }, maxGapMs: H,
     reset: {
       orange: 'has(metrics.smoke_obscuration_pct_per_m) && metrics.smoke_obscuration_pct_per_m < 1.0',
       red: 'has(metrics.smoke_alarm) && metrics.smoke_alarm == false',
@@ -58,7 +58,7 @@ const shipped: Record<string, Omit<Scenario, 'source' | 'description' | 'name'>>
   'water-running-continuously': {
     id: 'water-running-continuously', category: 'water', model: 'threshold',
     appliesTo: { deviceTypes: ['water_meter'] }, keyBy: 'device', metric: 'flow_lpm',
-    levels: { yellow: 'value > 0.5', orange: 'value > 0.5' }, for: { yellow: 2 * H, orange: 6 * H },
+    levels: { yellow: 'value > 0.5', orange: 'value > 0.5' }, for: { yellow: 2 * H, orange: 6 * H }, maxGapMs: H,
     reset: { yellow: 'value < 0.2', orange: 'value < 0.2' }, alert: DEFAULT_ALERT, dispatch: true,
   } as ThresholdScenario,
 };
