@@ -193,10 +193,21 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
       .subscribe((detection) => this.onDetection(detection));
 
     // 4. Sources last.
-    await this.bus.open();
-    this.relay.kick(); // republish whatever a previous run committed but the broker never took
-    await this.bus.subscribe(telemetryFilter(this.prefix), (topic, payload) => this.ingest(topic, payload));
-    await this.bus.subscribe(orderStatusFilter(this.prefix), (topic, payload) => this.onStatusMessage(topic, payload));
+    try {
+      await this.bus.open();
+      this.relay.kick(); // republish whatever a previous run committed but the broker never took
+      await this.bus.subscribe(telemetryFilter(this.prefix), (topic, payload) => this.ingest(topic, payload));
+      await this.bus.subscribe(orderStatusFilter(this.prefix), (topic, payload) => this.onStatusMessage(topic, payload));
+    } catch (err) {
+      // A port in use or an unreachable broker: leave nothing half-open behind.
+      this.relay.stop();
+      this.pipeline.unsubscribe();
+      for (const c of this.compiled) c.model.dispose();
+      this.alerts.dispose();
+      await this.bus.close().catch(() => undefined);
+      this.store.close();
+      throw err;
+    }
     this.startedAt = this.scheduler.now();
     this.running = true;
     this.diag.engineStarted({

@@ -111,6 +111,16 @@ describe('engine end to end over the embedded broker', () => {
     await spoofer.endAsync(true).catch(() => undefined);
   });
 
+  it('fails to start with a coded error when the MQTT port is taken, leaving nothing open', async () => {
+    running = await startTestEngine(dir());
+    const port = Number(new URL(running.url).port);
+    const second = startTestEngine(`${dir()}/second`, { mqtt: { port } });
+    await expect(second).rejects.toMatchObject({ code: 'ERR_BROKER_LISTEN' });
+    // The directory stays usable: an engine on a free port starts on it.
+    const third = await startTestEngine(`${dir()}/second`);
+    await third.stop();
+  });
+
   it('never logs residents\' personal data, even at debug level', async () => {
     running = await startTestEngine(dir());
     const device = await connectClient(running.url);
