@@ -9,7 +9,7 @@ import type { DispatchOrder } from './contracts/order.js';
 import type { RawMessage } from './contracts/reading.js';
 import type { Scenario } from './contracts/scenario.js';
 import { AlertManager } from './alerts/alert-manager.js';
-import type { DeadLetterPage, DeadLetterQuery, EngineApi, HealthReport, OrderStatusUpdate } from './api/engine-api.js';
+import type { AlertQuery, DeadLetterPage, DeadLetterQuery, EngineApi, HealthReport, OrderQuery, OrderStatusUpdate, Page } from './api/engine-api.js';
 import { EmbeddedBus } from './broker/embedded-bus.js';
 import { ExternalBus } from './broker/external-bus.js';
 import { deadLetterTopic, orderStatusFilter, parseOrderStatusTopic, telemetryFilter } from './broker/topics.js';
@@ -30,7 +30,6 @@ import { loadRegistryFile } from './registry/registry-file.js';
 import type { Registry } from './registry/registry.js';
 import { compileScenario, type CompiledScenario } from './scenarios/compile.js';
 import { assertScenarios, loadScenarioDir } from './scenarios/loader.js';
-import type { AlertQuery, OrderQuery, Page } from './api/engine-api.js';
 import { openStore, type Store } from './store/store.js';
 
 /** Typed engine events (MQTT.js `TypedEventEmitter` style): `engine.on('order', (o, change) => …)`. */
