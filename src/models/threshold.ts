@@ -255,7 +255,8 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
         facts.forMs = spec.forMs;
         facts.since = state.since[index]!;
       }
-      summary = `${subjectText(value)} ≥ ${describe(index)}`;
+      // "gas_lel_pct 27 ≥ red condition (value >= 25)"; without a metric there is no value to show.
+      summary = metric === undefined ? `${describe(index)} holds` : `${subjectText(value)} ≥ ${describe(index)}`;
     } else {
       summary = `${subjectText(value)}: no level condition holds`;
     }

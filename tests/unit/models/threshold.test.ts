@@ -60,6 +60,12 @@ describe('threshold model', () => {
     expect(red.evidence.readings.map((r) => r.metrics.gas_lel_pct)).toEqual([2, 27]);
   });
 
+  it('without a metric, says which condition holds', () => {
+    const { feed, detections } = setup({ metric: undefined, levels: { red: 'metrics.gas_lel_pct >= 25' } });
+    feed(1_000, 30);
+    expect(detections[0]!.summary).toBe('red condition (metrics.gas_lel_pct >= 25) holds');
+  });
+
   it('with a reset, a value oscillating around the boundary raises once (hysteresis)', () => {
     const { feed, verdicts } = setup({ levels: { orange: 'value > 10' }, reset: { orange: 'value < 8' } });
     [9.9, 10.1, 9.9, 10.1, 9.9, 10.1, 9.9, 8.5].forEach((v, i) => feed(i * 1_000, v));
