@@ -127,7 +127,7 @@ class JsonTelemetryDecoder implements TelemetryDecoder {
     if (envelope.readings === undefined) {
       if (envelope.metrics === undefined) throw malformed('envelope', ENVELOPE);
       if (!validators.reading(envelope)) throw schemaError(type, validators.reading.errors);
-      return [this.toReading(deviceId, envelope as ReadingJson, ctx, receivedAt, '')];
+      return [this.toReading(envelope as ReadingJson, ctx, receivedAt, '')];
     }
 
     if (envelope.metrics !== undefined) throw malformed('envelope', ENVELOPE);
@@ -144,12 +144,12 @@ class JsonTelemetryDecoder implements TelemetryDecoder {
     if (!validators.batch(envelope)) throw schemaError(type, validators.batch.errors);
     const readings = items as ReadingJson[];
     const out = new Array<EnrichedReading>(readings.length);
-    for (let i = 0; i < readings.length; i++) out[i] = this.toReading(deviceId, readings[i]!, ctx, receivedAt, `/readings/${i}`);
+    for (let i = 0; i < readings.length; i++) out[i] = this.toReading(readings[i]!, ctx, receivedAt, `/readings/${i}`);
     if (out.length > 1) out.sort(byEventTime);
     return out;
   }
 
-  private toReading(deviceId: string, json: ReadingJson, ctx: DeviceContext, receivedAt: number, path: string): EnrichedReading {
+  private toReading(json: ReadingJson, ctx: DeviceContext, receivedAt: number, path: string): EnrichedReading {
     const raw = json.ts;
     let ts: number;
     if (raw === undefined) ts = receivedAt;
@@ -164,7 +164,9 @@ class JsonTelemetryDecoder implements TelemetryDecoder {
     }
     if (ts > receivedAt + this.maxFutureSkewMs) throw skewError(ts, receivedAt, this.maxFutureSkewMs, 'future', path);
     if (ts < receivedAt - this.maxReadingAgeMs) throw skewError(ts, receivedAt, this.maxReadingAgeMs, 'past', path);
-    return { deviceId, ts, receivedAt, metrics: json.metrics, ctx };
+    // The registry's own id string, not the one sliced from this message's topic: readings that
+    // models keep (last reading, evidence) then share one string per device instead of one each.
+    return { deviceId: ctx.device.id, ts, receivedAt, metrics: json.metrics, ctx };
   }
 }
 
