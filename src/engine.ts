@@ -190,6 +190,13 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
         detectRisks(this.compiled, this.modelOutput, (err) => this.stageFailed('detect', err)),
       )
       .subscribe((detection) => this.onDetection(detection));
+    // Model state from a graceful stop: durations keep counting across an upgrade instead of
+    // starting again at the first new reading. One-shot: a later crash never restores it again.
+    let restoredKeys = 0;
+    for (const c of this.compiled) {
+      restoredKeys += c.model.restore(this.store.modelStates.load(c.scenario.id, fingerprint(c.scenario)), (id) => this.registryRef.context(id));
+    }
+    this.store.modelStates.clear();
 
     // 4. Sources last.
     try {
@@ -215,6 +222,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
       scenarios: this.scenarioList.length,
       devices: this.registryRef.counts().devices,
       pendingOutbox: this.store.outbox.countPending(),
+      restoredKeys,
     });
   }
 
@@ -227,12 +235,22 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     this.relay.stop();
     await this.bus.close(); // no more input; an external bus waits briefly for outstanding PUBACKs
     await this.relay.whenIdle();
+    this.commits.flush();
+    const at = this.scheduler.now();
+    let snapshotKeys = 0;
+    this.store.transaction(() => {
+      for (const c of this.compiled) {
+        const entries = c.model.snapshot();
+        snapshotKeys += entries.length;
+        this.store.modelStates.save(c.scenario.id, fingerprint(c.scenario), entries, at);
+      }
+    });
     this.pipeline?.unsubscribe();
     for (const c of this.compiled) c.model.dispose();
     this.alerts.dispose();
     this.commits.flush(); // what arrived while the bus closed
     this.store.close();
-    this.diag.engineStopped();
+    this.diag.engineStopped(snapshotKeys);
   }
 
   /** Feeds one MQTT message into the pipeline (the bus calls this; so can replay and tests). */
@@ -414,6 +432,12 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
       onHandlerError: (err) => this.stageFailed('bus', err as Error),
     });
   }
+}
+
+/** A scenario's definition, so a snapshot is only restored into the scenario that took it. */
+function fingerprint(scenario: Scenario): string {
+  const { source: _source, ...definition } = scenario;
+  return JSON.stringify(definition);
 }
 
 function isConnected(bus: MessageBus | undefined): boolean {

@@ -9,8 +9,8 @@ import type { DispatchOrder } from '../contracts/order.js';
  * scenario, level, tier and place id — never with subject contact data.
  */
 export interface Diagnostics {
-  engineStarted(info: { broker: string; mqttPort?: number; scenarios: number; devices: number; pendingOutbox: number }): void;
-  engineStopped(): void;
+  engineStarted(info: { broker: string; mqttPort?: number; scenarios: number; devices: number; pendingOutbox: number; restoredKeys: number }): void;
+  engineStopped(snapshotKeys: number): void;
   scenarioLoaded(id: string, model: string, source: string | undefined): void;
   alertChanged(event: AlertEvent): void;
   alertSuppressed(scenarioId: string, key: string, reason: 'cooldown'): void;
@@ -34,7 +34,7 @@ export function createDiagnostics(logger: Logger): Diagnostics {
   const scenarios = logger.child({ component: 'scenarios' });
   return {
     engineStarted: (info) => engine.info(info, 'engine started'),
-    engineStopped: () => engine.info('engine stopped'),
+    engineStopped: (snapshotKeys) => engine.info({ snapshotKeys }, 'engine stopped'),
     scenarioLoaded: (id, model, source) => scenarios.debug({ scenario: id, model, source }, 'scenario loaded'),
     alertChanged: (e) =>
       alerts.info(

@@ -1,6 +1,6 @@
 import type { Detection, EvidenceReading } from '../contracts/detection.js';
 import type { Verdict } from '../contracts/level.js';
-import type { ModelDeps, ScenarioModel } from '../contracts/model.js';
+import type { ModelDeps, ScenarioModel, SnapshotEntry } from '../contracts/model.js';
 import type { DeviceType, EnrichedReading } from '../contracts/registry.js';
 import type { InactivityScenario } from '../contracts/scenario.js';
 import { levelRank } from '../alerts/levels.js';
@@ -11,6 +11,7 @@ import { compileReadingPredicate, ExpressionError, type ReadingPredicate } from 
 import { activeTimeBetween, addActiveTime, describeActiveHours, parseActiveHours } from './active-hours.js';
 import { durationLadder } from './duration-ladder.js';
 import { evidenceOf, keyOf } from './model-key.js';
+import { readingFromJson, readingToJson, verdictFromJson, type ReadingJson } from './model-snapshot.js';
 
 
 interface InactivityState extends TimerEntry {
@@ -187,6 +188,33 @@ export function createInactivityModel(scenario: InactivityScenario, deps: ModelD
     },
     get size(): number {
       return states.size;
+    },
+    snapshot(): SnapshotEntry[] {
+      return [...states.values()].map((s) => ({
+        key: s.key,
+        state: {
+          verdict: s.verdict ?? null, lastActive: s.lastActive, lastSeen: s.lastSeen, excluded: s.excluded,
+          lastReading: readingToJson(s.lastReading), lastActiveReading: s.lastActiveReading ? readingToJson(s.lastActiveReading) : null,
+        },
+      }));
+    },
+    restore(entries, context): number {
+      // The engine's downtime needs no special case here: the gap until the next reading is longer
+      // than maxSilence, so it is counted as silence, not as inactivity.
+      let restored = 0;
+      for (const { key, state: json } of entries) {
+        const reading = readingFromJson(json.lastReading as ReadingJson | undefined, context);
+        if (!reading || states.has(key) || typeof json.lastActive !== 'number' || typeof json.lastSeen !== 'number') continue;
+        const state: InactivityState = {
+          key, verdict: verdictFromJson(json.verdict), lastActive: json.lastActive, lastSeen: json.lastSeen,
+          excluded: typeof json.excluded === 'number' ? json.excluded : 0,
+          lastActiveReading: readingFromJson(json.lastActiveReading as ReadingJson | undefined, context), lastReading: reading, dueAt: 0, heapIndex: -1,
+        };
+        states.set(key, state);
+        if (nextStep(state.verdict) < steps.length) arm(state);
+        restored++;
+      }
+      return restored;
     },
     dispose(): void {
       disposed = true;

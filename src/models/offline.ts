@@ -1,5 +1,5 @@
 import type { Verdict } from '../contracts/level.js';
-import type { ModelDeps, ScenarioModel } from '../contracts/model.js';
+import type { ModelDeps, ScenarioModel, SnapshotEntry } from '../contracts/model.js';
 import type { EnrichedReading } from '../contracts/registry.js';
 import type { OfflineScenario } from '../contracts/scenario.js';
 import { levelRank } from '../alerts/levels.js';
@@ -7,6 +7,7 @@ import { formatDuration } from '../core/duration.js';
 import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
 import { durationLadder } from './duration-ladder.js';
 import { evidenceOf } from './model-key.js';
+import { readingFromJson, readingToJson, verdictFromJson, type ReadingJson } from './model-snapshot.js';
 
 
 interface OfflineState extends TimerEntry {
@@ -95,6 +96,28 @@ export function createOfflineModel(scenario: OfflineScenario, deps: ModelDeps): 
     },
     get size(): number {
       return states.size;
+    },
+    snapshot(): SnapshotEntry[] {
+      return [...states.values()].map((s) => ({ key: s.deviceId, state: { verdict: s.verdict, lastSeen: s.lastSeen, lastReading: readingToJson(s.lastReading) } }));
+    },
+    restore(entries, context): number {
+      // The engine's own downtime is not the device's silence: a device that was reporting
+      // counts again from the restart (no false offline storm after a long upgrade); one already
+      // offline keeps its silence and escalates on schedule.
+      const now = scheduler.now();
+      let restored = 0;
+      for (const { key, state: json } of entries) {
+        const reading = readingFromJson(json.lastReading as ReadingJson | undefined, context);
+        if (!reading || states.has(key)) continue;
+        const verdict = verdictFromJson(json.verdict) ?? 'ok';
+        const lastSeen = typeof json.lastSeen === 'number' ? json.lastSeen : reading.ts;
+        const state: OfflineState = { deviceId: reading.deviceId, verdict, lastSeen: verdict === 'ok' ? Math.max(lastSeen, now) : lastSeen, lastReading: reading, dueAt: 0, heapIndex: -1 };
+        states.set(state.deviceId, state);
+        const next = nextStep(verdict);
+        if (next < steps.length) queue.arm(state, state.lastSeen + steps[next]!.ms);
+        restored++;
+      }
+      return restored;
     },
     dispose(): void {
       disposed = true;

@@ -1,6 +1,6 @@
 import type { Detection, EvidenceReading } from '../contracts/detection.js';
 import type { Level, Verdict } from '../contracts/level.js';
-import type { ModelDeps, ScenarioModel } from '../contracts/model.js';
+import type { ModelDeps, ScenarioModel, SnapshotEntry } from '../contracts/model.js';
 import type { MetricValue } from '../contracts/reading.js';
 import type { EnrichedReading } from '../contracts/registry.js';
 import type { ThresholdScenario } from '../contracts/scenario.js';
@@ -10,6 +10,7 @@ import { formatDuration } from '../core/duration.js';
 import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
 import { compileReadingPredicate, ExpressionError, type ReadingPredicate } from '../scenarios/expression.js';
 import { evidenceOf, keyOf } from './model-key.js';
+import { nanToNull, nullToNan, readingFromJson, readingToJson, verdictFromJson, type ReadingJson } from './model-snapshot.js';
 
 /** Readings per key kept as evidence: the newest in full, the ones before it as (device, ts, value). */
 const EVIDENCE_READINGS = 5;
@@ -333,6 +334,33 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
     },
     get size(): number {
       return states.size;
+    },
+    snapshot(): SnapshotEntry[] {
+      return [...states.values()].map((s) => ({
+        key: s.key,
+        state: { verdict: s.verdict, latestTs: s.latestTs, held: s.held, since: s.since.map(nanToNull), lastReading: readingToJson(s.lastReading) },
+      }));
+    },
+    restore(entries, context): number {
+      let restored = 0;
+      for (const { key, state: json } of entries) {
+        const reading = readingFromJson(json.lastReading as ReadingJson | undefined, context);
+        const since = json.since;
+        // `held` and `since` are positional per level spec: the fingerprint check upstream keeps
+        // them aligned; a length mismatch still drops the entry rather than misreading it.
+        if (!reading || states.has(key) || !Array.isArray(since) || since.length !== specs.length || typeof json.held !== 'number') continue;
+        const value = metric === undefined ? undefined : reading.metrics[metric];
+        const state: ThresholdState = {
+          key, verdict: verdictFromJson(json.verdict) ?? 'ok', latestTs: typeof json.latestTs === 'number' ? json.latestTs : reading.ts,
+          held: json.held, since: since.map(nullToNan), lastReading: reading, lastValue: value,
+          recentRow: recent ? recent.allocate() : -1, recentSeq: 0, dueAt: 0, heapIndex: -1,
+        };
+        if (recent !== undefined && value !== undefined) recent.put(state.recentRow, state.recentSeq++, reading.deviceId, reading.ts, value);
+        states.set(key, state);
+        armPending(state);
+        restored++;
+      }
+      return restored;
     },
     dispose(): void {
       disposed = true;

@@ -89,4 +89,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_delivered ON outbox (delivered_at) WHERE delivered_at IS NOT NULL;
     `,
   },
+  {
+    description: 'model state snapshots, carried across a graceful restart',
+    sql: `
+      -- One row per (scenario, key), written at a graceful stop and consumed at the next start.
+      -- fingerprint: the scenario's definition; a changed scenario starts from no state.
+      CREATE TABLE model_state (
+        scenario_id  TEXT NOT NULL,
+        key          TEXT NOT NULL,
+        fingerprint  TEXT NOT NULL,
+        taken_at     INTEGER NOT NULL,
+        state        TEXT NOT NULL,
+        PRIMARY KEY (scenario_id, key)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { AlertRepository } from './alert-repository.js';
 import { closeDatabase, openDatabase, type Database } from './database.js';
 import { OrderRepository } from './order-repository.js';
+import { ModelStateRepository } from './model-state-repository.js';
 import { OutboxRepository } from './outbox-repository.js';
 
 export const DEFAULT_DB_FILE = 'riskwatch.db';
@@ -15,6 +16,7 @@ export class Store {
   readonly alerts: AlertRepository;
   readonly orders: OrderRepository;
   readonly outbox: OutboxRepository;
+  readonly modelStates: ModelStateRepository;
   /** One better-sqlite3 transaction wrapper, built once, that runs whatever function it is given. */
   private readonly runInTransaction: <T>(fn: () => T) => T;
 
@@ -22,6 +24,7 @@ export class Store {
     this.alerts = new AlertRepository(db);
     this.orders = new OrderRepository(db);
     this.outbox = new OutboxRepository(db);
+    this.modelStates = new ModelStateRepository(db);
     this.runInTransaction = db.transaction((fn: () => unknown) => fn()) as <T>(fn: () => T) => T;
   }
 
