@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { loadConfig } from './config-sources.js';
 import { withShippedDefaults } from './shipped-paths.js';
 import { createLogger, exitOnSignals, runEngine } from '../main.js';
@@ -6,6 +7,8 @@ import { formatScenarioIssue, loadScenarioDir, type ScenarioIssue } from '../sce
 import { configKeys } from '../core/config.js';
 import { envName, flagName } from './config-sources.js';
 import { startDemoFleet } from '../../simulators/demo-fleet.js';
+
+const DEMO_DATA_DIR = 'data/demo';
 
 const HELP = `riskwatch — IoT risk early-warning engine
 
@@ -52,10 +55,13 @@ export async function main(argv: string[]): Promise<void> {
 async function start(args: string[], demo: boolean): Promise<void> {
   // The demo runs the short-duration scenarios and keeps its own database, so it never mixes
   // with a real run's alerts; its terminal shows alert and order lines instead of info logs.
-  const demoBase = demo ? { rules: 'rules/demo', data: 'data/demo', log: { level: 'warn' } } : undefined;
+  const demoBase = demo ? { rules: 'rules/demo', data: DEMO_DATA_DIR, log: { level: 'warn' } } : undefined;
   const { config: loaded, rest } = loadConfig(args, process.env, demoBase);
   if (rest.length > 0) throw new Error(`unknown arguments: ${rest.join(' ')} (see riskwatch --help)`);
   const config = withShippedDefaults(loaded, demo ? { rules: 'rules/demo', registry: loaded.registry } : undefined);
+  // Every demo run is the same show from the start: alerts left open by the last run would absorb
+  // this run's detections. Only the demo's own default directory is ever wiped.
+  if (demo && config.data === DEMO_DATA_DIR) rmSync(DEMO_DATA_DIR, { recursive: true, force: true });
   const logger = createLogger(config);
   const running = await runEngine(config, logger);
   const { engine } = running;
