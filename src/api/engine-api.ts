@@ -33,7 +33,7 @@ export interface OrderStatusUpdate {
 }
 
 export interface DeadLetterQuery {
-  /** A dead-letter reason, i.e. an ingest error code such as `ERR_PAYLOAD_SCHEMA`. */
+  /** A dead-letter reason (`schema`, `unknown_device`, ...) or its error code (`ERR_PAYLOAD_SCHEMA`). */
   reason?: string;
   limit: number;
   offset: number;
@@ -43,7 +43,7 @@ export interface DeadLetterPage {
   items: unknown[];
   /** Matches of the query. */
   total: number;
-  /** Dead letters per reason, over everything kept (not only this query). */
+  /** Dead letters per reason since the engine started (never reset, even when the ring overwrote them). */
   counts: Record<string, number>;
 }
 

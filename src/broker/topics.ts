@@ -80,7 +80,7 @@ export function orderStatusTopic(prefix: string, orderId: string): string {
   return `${prefix}/orders/${encodeTopicSegment(orderId)}/status`;
 }
 
-/** `rw/deadletter/{reason}`, the reason being an error code such as `ERR_PAYLOAD_SCHEMA`. */
+/** `rw/deadletter/{reason}`, the reason being a dead-letter reason name such as `schema` or `clock_skew`. */
 export function deadLetterTopic(prefix: string, reason: string): string {
   return `${prefix}/deadletter/${encodeTopicSegment(reason)}`;
 }

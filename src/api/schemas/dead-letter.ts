@@ -4,7 +4,7 @@ export const deadLetterQuerySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    reason: { type: 'string', minLength: 1, maxLength: 100, description: 'an ingest error code, e.g. ERR_PAYLOAD_SCHEMA' },
+    reason: { type: 'string', minLength: 1, maxLength: 100, description: 'a dead-letter reason (bad_topic, too_large, unknown_device, malformed, schema, clock_skew, internal) or its error code, e.g. ERR_PAYLOAD_SCHEMA' },
     ...pagingProperties,
   },
 } as const;
