@@ -1,4 +1,4 @@
-import type { Level } from '../contracts/level.js';
+import type { Level, Verdict } from '../contracts/level.js';
 import type { Scenario } from '../contracts/scenario.js';
 import { LEVELS_HIGHEST_FIRST, levelRank } from '../alerts/levels.js';
 import { ERR_SCENARIO_INVALID } from '../core/errors.js';
@@ -26,4 +26,12 @@ export function durationLadder(scenario: Pick<Scenario, 'id'>, levels: Partial<R
   }
   if (steps.length === 0) throw ERR_SCENARIO_INVALID(scenario.id, 'levels: at least one level needs a duration');
   return steps;
+}
+
+/** Index of the first step above `verdict` (undefined: nothing decided yet); steps.length at the top. */
+export function nextStepIndex(steps: readonly LevelStep[], verdict: Verdict | undefined): number {
+  const rank = verdict === undefined ? 0 : levelRank(verdict);
+  let i = 0;
+  while (i < steps.length && steps[i]!.rank <= rank) i++;
+  return i;
 }

@@ -3,13 +3,12 @@ import type { Verdict } from '../contracts/level.js';
 import type { ModelDeps, ScenarioModel, SnapshotEntry } from '../contracts/model.js';
 import type { DeviceType, EnrichedReading } from '../contracts/registry.js';
 import type { InactivityScenario } from '../contracts/scenario.js';
-import { levelRank } from '../alerts/levels.js';
 import { formatDuration } from '../core/duration.js';
 import { ERR_SCENARIO_INVALID } from '../core/errors.js';
 import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
 import { compileReadingPredicate, ExpressionError, type ReadingPredicate } from '../scenarios/expression.js';
 import { activeTimeBetween, addActiveTime, describeActiveHours, parseActiveHours } from './active-hours.js';
-import { durationLadder } from './duration-ladder.js';
+import { durationLadder, nextStepIndex } from './duration-ladder.js';
 import { evidenceOf, keyOf } from './model-key.js';
 import { readingFromJson, readingToJson, verdictFromJson, type ReadingJson } from './model-snapshot.js';
 
@@ -74,12 +73,7 @@ export function createInactivityModel(scenario: InactivityScenario, deps: ModelD
   let disposed = false;
 
   /** Index of the first step above `verdict`; steps.length when the top level is reached. */
-  const nextStep = (verdict: Verdict | undefined): number => {
-    const rank = verdict === undefined ? 0 : levelRank(verdict);
-    let i = 0;
-    while (i < steps.length && steps[i]!.rank <= rank) i++;
-    return i;
-  };
+  const nextStep = (verdict: Verdict | undefined): number => nextStepIndex(steps, verdict);
 
   /** The instant step `i` is reached if readings keep arriving. */
   const reachedAt = (state: InactivityState, i: number): number =>

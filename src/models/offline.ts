@@ -2,10 +2,9 @@ import type { Verdict } from '../contracts/level.js';
 import type { ModelDeps, ScenarioModel, SnapshotEntry } from '../contracts/model.js';
 import type { EnrichedReading } from '../contracts/registry.js';
 import type { OfflineScenario } from '../contracts/scenario.js';
-import { levelRank } from '../alerts/levels.js';
 import { formatDuration } from '../core/duration.js';
 import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
-import { durationLadder } from './duration-ladder.js';
+import { durationLadder, nextStepIndex } from './duration-ladder.js';
 import { evidenceOf } from './model-key.js';
 import { readingFromJson, readingToJson, verdictFromJson, type ReadingJson } from './model-snapshot.js';
 
@@ -34,12 +33,7 @@ export function createOfflineModel(scenario: OfflineScenario, deps: ModelDeps): 
   const states = new Map<string, OfflineState>();
   let disposed = false;
 
-  const nextStep = (verdict: Verdict): number => {
-    const rank = levelRank(verdict);
-    let i = 0;
-    while (i < steps.length && steps[i]!.rank <= rank) i++;
-    return i;
-  };
+  const nextStep = (verdict: Verdict): number => nextStepIndex(steps, verdict);
 
   const emitVerdict = (state: OfflineState, eventTime: number, summary: string, silentMs: number): void => {
     emit({
