@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Alert, AlertEvent } from '../contracts/alert.js';
 import type { Level } from '../contracts/level.js';
 import type { DispatchOrder, OrderHistoryEntry, OrderStatus } from '../contracts/order.js';
-import type { DeviceContext } from '../contracts/registry.js';
+import type { DeviceContext, PersonalData } from '../contracts/registry.js';
 import { ERR_ORDER_TRANSITION, ERR_VALIDATION } from '../core/errors.js';
 import { levelRank } from '../alerts/levels.js';
 import { assigneeFor, tierRank, type DispatchPolicy } from './dispatch-policy.js';
@@ -107,8 +107,9 @@ export class OrderManager {
       const s = ctx.subject;
       order.subject = { id: s.id, kind: s.kind, livingAlone: s.livingAlone };
       if (s.age !== undefined) order.subject.age = s.age;
-      // The one place personal data leaves the engine: the handler must be able to reach the resident.
-      if (s.personal) order.subject.contact = { ...s.personal };
+      // The one place personal data leaves the engine, and only what the handler needs to reach
+      // the resident: name, phone, address. The ID number stays in the registry (data minimisation).
+      if (s.personal) order.subject.contact = contactOf(s.personal);
     }
     return { order, change: 'created' };
   }
@@ -149,4 +150,12 @@ export class OrderManager {
 function pushHistory(order: DispatchOrder, entry: OrderHistoryEntry): void {
   order.history.push(entry);
   if (order.history.length > HISTORY_LIMIT) order.history.splice(1, order.history.length - HISTORY_LIMIT);
+}
+
+function contactOf(personal: PersonalData): PersonalData {
+  const contact: PersonalData = {};
+  if (personal.name !== undefined) contact.name = personal.name;
+  if (personal.phone !== undefined) contact.phone = personal.phone;
+  if (personal.address !== undefined) contact.address = personal.address;
+  return contact;
 }

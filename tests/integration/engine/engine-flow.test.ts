@@ -43,6 +43,8 @@ describe('engine end to end over the embedded broker', () => {
     expect(order.responseDueAt - order.createdAt).toBe(2 * 3_600_000);
     // The order — and only the order — carries the resident's contact for the handler.
     expect(order.subject?.contact?.phone).toBeTruthy();
+    expect(order.subject?.contact?.address).toBeTruthy();
+    expect(order.subject?.contact).not.toHaveProperty('idNumber'); // not needed to reach the resident
 
     await device.publishAsync('rw/telemetry/gd-0002', telemetry({ gas_lel_pct: 31 }, Date.now()), { qos: 1 });
     const escalated = await orders.next((m) => (m.body as Envelope<DispatchOrder>).type === 'riskwatch.order.escalated');
