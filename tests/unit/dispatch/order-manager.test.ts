@@ -93,8 +93,7 @@ describe('order manager', () => {
   });
 
   it('hands a device without a grid to the nearest tier above', () => {
-    const noGrid: DeviceContext = { ...ctx, grid: undefined };
-    delete (noGrid as { grid?: unknown }).grid;
+    const { grid: _grid, ...noGrid } = ctx;
     expect(assigneeFor(noGrid, 'grid')).toMatchObject({ tier: 'community', placeId: 'community-1' });
     expect(assigneeFor(ctx, 'street')).toMatchObject({ tier: 'street', placeId: 'street-1' });
   });
