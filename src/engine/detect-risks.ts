@@ -17,13 +17,27 @@ export function detectRisks(
 ): OperatorFunction<EnrichedReading, Detection> {
   return (readings) =>
     new Observable<Detection>((subscriber) => {
-      const applicable = new WeakMap<DeviceContext, CompiledScenario[]>();
+      const applicable = new WeakMap<DeviceContext, readonly CompiledScenario[]>();
+      // Most devices share their list with thousands of others (same type, same filters): one
+      // array per distinct list, not one per device.
+      const interned = new Map<string, readonly CompiledScenario[]>();
+      const listFor = (ctx: DeviceContext): readonly CompiledScenario[] => {
+        const indexes: number[] = [];
+        for (let i = 0; i < scenarios.length; i++) if (scenarios[i]!.appliesTo(ctx)) indexes.push(i);
+        const key = indexes.join(',');
+        let list = interned.get(key);
+        if (list === undefined) {
+          list = indexes.map((i) => scenarios[i]!);
+          interned.set(key, list);
+        }
+        return list;
+      };
       const output = modelOutput.subscribe(subscriber);
       const subscription = readings.subscribe({
         next(reading) {
           let list = applicable.get(reading.ctx);
           if (list === undefined) {
-            list = scenarios.filter((s) => s.appliesTo(reading.ctx));
+            list = listFor(reading.ctx);
             applicable.set(reading.ctx, list);
           }
           for (let i = 0; i < list.length; i++) {

@@ -87,18 +87,25 @@ const ID = new RegExp(ID_PATTERN);
  * first use and kept until an upsert touching the device, its subject or one of its places drops it.
  * Everything handed out is frozen, so a model cannot change what another model sees.
  */
+function isContext(entry: DeviceInput | DeviceContext): entry is DeviceContext {
+  return 'celView' in entry;
+}
+
 const NO_TAGS = Object.freeze([]) as unknown as string[];
 const NO_ATTRIBUTES = Object.freeze({}) as Record<string, unknown>;
 
 export class Registry {
   private readonly placeInputs = new Map<string, PlaceInput>();
   private readonly subjects_ = new Map<string, Subject>();
-  private readonly deviceInputs = new Map<string, DeviceInput>();
+  /**
+   * One entry per device: its normalised input until a reading needs it, then its context (which
+   * holds everything the input did). One map instead of two — memory per device is the budget.
+   */
+  private readonly devices_ = new Map<string, DeviceInput | DeviceContext>();
+  /** Devices with a place of their own; the others follow their subject when it moves. */
+  private readonly explicitPlace = new Set<string>();
   /** Places with their time zone resolved through the hierarchy. */
   private resolvedPlaces = new Map<string, Place>();
-  private readonly contexts = new Map<string, DeviceContext>();
-  /** A household has one to a few devices: a small array costs a fraction of a Set. */
-  private readonly devicesBySubject = new Map<string, string[]>();
   private readonly subjectViews = new Map<string, Record<string, unknown>>();
   private readonly placeViews = new Map<string, Record<string, unknown>>();
 
@@ -121,16 +128,16 @@ export class Registry {
     });
 
     devices.forEach((input, index) => {
-      if (this.deviceInputs.has(input.id)) throw duplicate('devices', input.id, index);
-      const device = this.normaliseDevice(input, index);
-      this.deviceInputs.set(device.id, device);
-      if (device.subjectId) this.indexDevice(device.subjectId, device.id);
+      if (this.devices_.has(input.id)) throw duplicate('devices', input.id, index);
+      this.setInput(this.normaliseDevice(input, index));
     });
   }
 
   /** The enrichment context of a device, or undefined for a device the registry does not know. */
   context(deviceId: string): DeviceContext | undefined {
-    return this.contexts.get(deviceId) ?? this.buildContext(deviceId);
+    const entry = this.devices_.get(deviceId);
+    if (entry === undefined) return undefined;
+    return isContext(entry) ? entry : this.buildContext(entry);
   }
 
   place(id: string): Place | undefined {
@@ -142,10 +149,9 @@ export class Registry {
   }
 
   device(id: string): Device | undefined {
-    const cached = this.contexts.get(id);
-    if (cached) return cached.device;
-    const input = this.deviceInputs.get(id);
-    return input && this.resolveDevice(input);
+    const entry = this.devices_.get(id);
+    if (entry === undefined) return undefined;
+    return isContext(entry) ? entry.device : this.resolveDevice(entry);
   }
 
   places(): Place[] {
@@ -158,17 +164,20 @@ export class Registry {
 
   devices(): Device[] {
     const result: Device[] = [];
-    for (const input of this.deviceInputs.values()) result.push(this.contexts.get(input.id)?.device ?? this.resolveDevice(input));
+    for (const entry of this.devices_.values()) result.push(isContext(entry) ? entry.device : this.resolveDevice(entry));
     return result;
   }
 
   /** Ids of the devices attached to a subject (for per-household keys and the API). */
   devicesOfSubject(subjectId: string): string[] {
-    return [...(this.devicesBySubject.get(subjectId) ?? [])];
+    // A scan: subject edits are rare, and an index would cost memory on every household.
+    const ids: string[] = [];
+    for (const [id, entry] of this.devices_) if ((isContext(entry) ? entry.device.subjectId : entry.subjectId) === subjectId) ids.push(id);
+    return ids;
   }
 
   counts(): RegistryCounts {
-    return { places: this.placeInputs.size, subjects: this.subjects_.size, devices: this.deviceInputs.size };
+    return { places: this.placeInputs.size, subjects: this.subjects_.size, devices: this.devices_.size };
   }
 
   /**
@@ -189,9 +198,10 @@ export class Registry {
     }
     this.resolvedPlaces = this.resolvePlaces();
     this.placeViews.clear();
-    for (const [deviceId, ctx] of this.contexts) {
-      if (ctx.place.id === place.id || ctx.grid?.id === place.id || ctx.community?.id === place.id || ctx.street?.id === place.id) {
-        this.contexts.delete(deviceId);
+    for (const entry of this.devices_.values()) {
+      if (!isContext(entry)) continue;
+      if (entry.place.id === place.id || entry.grid?.id === place.id || entry.community?.id === place.id || entry.street?.id === place.id) {
+        this.dropContext(entry);
       }
     }
     return this.resolvedPlaces.get(place.id)!;
@@ -202,34 +212,42 @@ export class Registry {
     const subject = this.normaliseSubject(input);
     this.subjects_.set(subject.id, subject);
     this.subjectViews.delete(subject.id);
-    for (const deviceId of this.devicesBySubject.get(subject.id) ?? []) this.contexts.delete(deviceId);
+    for (const entry of this.devices_.values()) if (isContext(entry) && entry.device.subjectId === subject.id) this.dropContext(entry);
     return subject;
   }
 
   /** Adds or replaces a device; its context is rebuilt on next use. */
   upsertDevice(input: DeviceInput): Device {
     const device = this.normaliseDevice(input);
-    const previous = this.deviceInputs.get(device.id);
-    if (previous?.subjectId) this.unindexDevice(previous.subjectId, device.id);
-    this.deviceInputs.set(device.id, device);
-    if (device.subjectId) this.indexDevice(device.subjectId, device.id);
-    this.contexts.delete(device.id);
+    this.setInput(device);
     return this.resolveDevice(device);
   }
 
   /** Returns false when the device was not registered. */
   removeDevice(id: string): boolean {
-    const previous = this.deviceInputs.get(id);
-    if (!previous) return false;
-    this.deviceInputs.delete(id);
-    if (previous.subjectId) this.unindexDevice(previous.subjectId, id);
-    this.contexts.delete(id);
+    if (!this.devices_.delete(id)) return false;
+    this.explicitPlace.delete(id);
     return true;
   }
 
-  private buildContext(deviceId: string): DeviceContext | undefined {
-    const input = this.deviceInputs.get(deviceId);
-    if (!input) return undefined;
+  private setInput(input: DeviceInput): void {
+    this.devices_.set(input.id, input);
+    if (input.placeId !== undefined) this.explicitPlace.add(input.id);
+    else this.explicitPlace.delete(input.id);
+  }
+
+  /** Back to the input, so the next use builds the context again from current places and subjects. */
+  private dropContext(ctx: DeviceContext): void {
+    const { device } = ctx;
+    const input: DeviceInput = {
+      id: device.id, type: device.type, subjectId: device.subjectId,
+      placeId: this.explicitPlace.has(device.id) ? device.placeId : undefined, reportEveryMs: device.reportEveryMs,
+    };
+    this.devices_.set(device.id, Object.freeze(input));
+  }
+
+  private buildContext(input: DeviceInput): DeviceContext {
+    const deviceId = input.id;
     const device = this.resolveDevice(input);
     const subject = input.subjectId ? this.subjects_.get(input.subjectId) : undefined;
     const place = this.resolvedPlaces.get(device.placeId)!;
@@ -257,7 +275,7 @@ export class Registry {
       }),
     };
     Object.freeze(ctx);
-    this.contexts.set(deviceId, ctx);
+    this.devices_.set(deviceId, ctx);
     return ctx;
   }
 
@@ -404,19 +422,6 @@ export class Registry {
     return Object.freeze(device);
   }
 
-  private indexDevice(subjectId: string, deviceId: string): void {
-    const ids = this.devicesBySubject.get(subjectId);
-    if (!ids) this.devicesBySubject.set(subjectId, [deviceId]);
-    else if (!ids.includes(deviceId)) ids.push(deviceId);
-  }
-
-  private unindexDevice(subjectId: string, deviceId: string): void {
-    const ids = this.devicesBySubject.get(subjectId);
-    if (!ids) return;
-    const at = ids.indexOf(deviceId);
-    if (at >= 0) ids.splice(at, 1);
-    if (ids.length === 0) this.devicesBySubject.delete(subjectId);
-  }
 }
 
 function normalisePlace(input: PlaceInput, index?: number): PlaceInput {
