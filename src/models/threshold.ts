@@ -84,6 +84,38 @@ class RecentValues {
   }
 }
 
+/**
+ * Per key and level spec: the event time since which the raise condition has held (NaN: not
+ * holding). One Float64Array row per key instead of a number[] each (~60 B per key saved, and no
+ * boxed doubles); rows are never freed, like the keys themselves.
+ */
+class SinceTable {
+  private data: Float64Array;
+  private rows = 0;
+
+  constructor(private readonly width: number, private capacity = 1024) {
+    this.data = new Float64Array(capacity * width).fill(NaN);
+  }
+
+  allocate(): number {
+    if (this.rows === this.capacity) {
+      this.capacity *= 2;
+      const data = new Float64Array(this.capacity * this.width).fill(NaN);
+      data.set(this.data);
+      this.data = data;
+    }
+    return this.rows++;
+  }
+
+  get(row: number, spec: number): number {
+    return this.data[row * this.width + spec]!;
+  }
+
+  set(row: number, spec: number, value: number): void {
+    this.data[row * this.width + spec] = value;
+  }
+}
+
 interface LevelSpec {
   level: Level;
   rank: number;
@@ -104,8 +136,8 @@ interface ThresholdState extends TimerEntry {
   latestTs: number;
   /** Raise conditions that held on the newest reading, one bit per level spec. */
   held: number;
-  /** Per level spec: event time since which its raise condition has held (NaN: not holding). */
-  since: number[];
+  /** Row in the SinceTable (per level spec: since when its raise condition has held). */
+  sinceRow: number;
   lastReading: EnrichedReading;
   lastValue: MetricValue | undefined;
   /** Row in RecentValues, and how many values it has seen (-1: no row, the scenario has no metric). */
@@ -168,6 +200,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
   const states = new Map<string, ThresholdState>();
   // Without a metric there is no single value to keep: the evidence is the deciding reading alone.
   let recent = metric === undefined ? undefined : new RecentValues(EVIDENCE_READINGS);
+  const since = new SinceTable(specs.length);
   const anyFor = specs.some((spec) => spec.forMs > 0);
   // A `for` duration needs readings confirming it no further apart than this (silence is not evidence).
   const maxGap = scenario.maxGapMs;
@@ -177,7 +210,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
   const satisfied = (state: ThresholdState, index: number, at: number): boolean => {
     const spec = specs[index]!;
     if ((state.held & spec.bit) === 0) return false;
-    return spec.forMs === 0 || at - state.since[index]! >= spec.forMs;
+    return spec.forMs === 0 || at - since.get(state.sinceRow, index) >= spec.forMs;
   };
 
   /** Highest level above `rank` that is satisfied at `at`, or -1. */
@@ -220,7 +253,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
     for (let i = 0; i < specs.length && specs[i]!.rank > rank; i++) {
       const spec = specs[i]!;
       if (spec.forMs === 0 || (state.held & spec.bit) === 0) continue;
-      const at = state.since[i]! + spec.forMs;
+      const at = since.get(state.sinceRow, i) + spec.forMs;
       // Beyond the last reading's reach the duration cannot complete on evidence; the next
       // reading re-arms it (or restarts it, after a gap).
       if (at - state.latestTs > maxGap) continue;
@@ -254,7 +287,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       facts.threshold = spec.raiseText;
       if (spec.forMs > 0) {
         facts.forMs = spec.forMs;
-        facts.since = state.since[index]!;
+        facts.since = since.get(state.sinceRow, index);
       }
       // "gas_lel_pct 27 ≥ red condition (value >= 25)"; without a metric there is no value to show.
       summary = metric === undefined ? `${describe(index)} holds` : `${subjectText(value)} ≥ ${describe(index)}`;
@@ -282,7 +315,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
     if (index >= 0) {
       const spec = specs[index]!;
       state.verdict = spec.level;
-      emitVerdict(state, index, spec.forMs > 0 ? state.since[index]! + spec.forMs : at, undefined);
+      emitVerdict(state, index, spec.forMs > 0 ? since.get(state.sinceRow, index) + spec.forMs : at, undefined);
     }
     armPending(state);
   };
@@ -307,7 +340,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       const first = state === undefined;
       if (state === undefined) {
         state = {
-          key, verdict: 'ok', latestTs: reading.ts, held, since: specs.map(() => NaN), lastReading: reading, lastValue: value,
+          key, verdict: 'ok', latestTs: reading.ts, held, sinceRow: since.allocate(), lastReading: reading, lastValue: value,
           recentRow: recent ? recent.allocate() : -1, recentSeq: 0, dueAt: 0, heapIndex: -1,
         };
         states.set(key, state);
@@ -319,8 +352,8 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       if (recent !== undefined) recent.put(state.recentRow, state.recentSeq++, reading.deviceId, reading.ts, value!);
       for (let i = 0; i < specs.length; i++) {
         if (specs[i]!.forMs === 0) continue;
-        if ((held & specs[i]!.bit) === 0) state.since[i] = NaN;
-        else if (gapped || Number.isNaN(state.since[i]!)) state.since[i] = reading.ts;
+        if ((held & specs[i]!.bit) === 0) since.set(state.sinceRow, i, NaN);
+        else if (gapped || Number.isNaN(since.get(state.sinceRow, i))) since.set(state.sinceRow, i, reading.ts);
       }
       const prev = state.verdict;
       const index = determine(state, prev, reading, value);
@@ -338,23 +371,24 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
     snapshot(): SnapshotEntry[] {
       return [...states.values()].map((s) => ({
         key: s.key,
-        state: { verdict: s.verdict, latestTs: s.latestTs, held: s.held, since: s.since.map(nanToNull), lastReading: readingToJson(s.lastReading) },
+        state: { verdict: s.verdict, latestTs: s.latestTs, held: s.held, since: specs.map((_, i) => nanToNull(since.get(s.sinceRow, i))), lastReading: readingToJson(s.lastReading) },
       }));
     },
     restore(entries, context): number {
       let restored = 0;
       for (const { key, state: json } of entries) {
         const reading = readingFromJson(json.lastReading as ReadingJson | undefined, context);
-        const since = json.since;
+        const sinceJson = json.since;
         // `held` and `since` are positional per level spec: the fingerprint check upstream keeps
         // them aligned; a length mismatch still drops the entry rather than misreading it.
-        if (!reading || states.has(key) || !Array.isArray(since) || since.length !== specs.length || typeof json.held !== 'number') continue;
+        if (!reading || states.has(key) || !Array.isArray(sinceJson) || sinceJson.length !== specs.length || typeof json.held !== 'number') continue;
         const value = metric === undefined ? undefined : reading.metrics[metric];
         const state: ThresholdState = {
           key, verdict: verdictFromJson(json.verdict) ?? 'ok', latestTs: typeof json.latestTs === 'number' ? json.latestTs : reading.ts,
-          held: json.held, since: since.map(nullToNan), lastReading: reading, lastValue: value,
+          held: json.held, sinceRow: since.allocate(), lastReading: reading, lastValue: value,
           recentRow: recent ? recent.allocate() : -1, recentSeq: 0, dueAt: 0, heapIndex: -1,
         };
+        sinceJson.forEach((t, i) => since.set(state.sinceRow, i, nullToNan(t)));
         if (recent !== undefined && value !== undefined) recent.put(state.recentRow, state.recentSeq++, reading.deviceId, reading.ts, value);
         states.set(key, state);
         armPending(state);
