@@ -3,9 +3,14 @@ import type { EngineApi } from './engine-api.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerDeadLetterRoutes } from './routes/dead-letters.js';
+import { registerDeliveryRoutes } from './routes/deliveries.js';
+import { registerDispatchPolicyRoutes } from './routes/dispatch-policy.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerOrderRoutes } from './routes/orders.js';
+import { registerOrderStreamRoutes } from './routes/order-stream.js';
+import { registerOrderTimelineRoutes } from './routes/order-timeline.js';
 import { registerScenarioRoutes } from './routes/scenarios.js';
+import { registerStatsRoutes } from './routes/stats.js';
 
 export interface BuildAppOptions {
   /** A pino (or compatible) logger, `true` for fastify's own, `false`/absent for none. */
@@ -17,8 +22,13 @@ const routeGroups = [
   registerHealthRoutes,
   registerAlertRoutes,
   registerOrderRoutes,
+  registerOrderStreamRoutes,
+  registerOrderTimelineRoutes,
+  registerStatsRoutes,
   registerScenarioRoutes,
   registerDeadLetterRoutes,
+  registerDeliveryRoutes,
+  registerDispatchPolicyRoutes,
 ] as const;
 
 /**

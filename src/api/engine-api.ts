@@ -1,6 +1,8 @@
 import type { Alert } from '../contracts/alert.js';
 import type { DispatchOrder, OrderStatus } from '../contracts/order.js';
 import type { Scenario } from '../contracts/scenario.js';
+import type { StatsQuery, StatsReport } from '../contracts/stats.js';
+import type { OrderTimeline, TimelineLang } from '../contracts/timeline.js';
 import type { AlertQuery } from '../store/alert-repository.js';
 import type { OrderQuery } from '../store/order-repository.js';
 import type { Page } from '../store/page.js';
@@ -20,8 +22,40 @@ export interface HealthReport {
 
 /** Statuses a dispatch system may report over HTTP; the engine sets the others itself. */
 export const ORDER_STATUS_UPDATES = [
-  'accepted', 'in_progress', 'resolved', 'false_alarm', 'closed', 'rejected',
+  'accepted', 'in_progress', 'resolved', 'false_alarm', 'closed', 'rejected', 'cancelled',
 ] as const satisfies readonly OrderStatus[];
+
+/** One published order version from the order event log (the SSE stream's history). */
+export interface OrderEventRecord {
+  /** Log position: the SSE event id a client resumes from (Last-Event-ID). */
+  id: number;
+  orderId: string;
+  version: number;
+  /** CloudEvent type, e.g. `riskwatch.order.created`. */
+  type: string;
+  at: number;
+  /** The CloudEvent, JSON (structured mode). */
+  payload: string;
+}
+
+/** An outbox entry a sink gave up on after its attempts (e.g. a webhook that stayed down). */
+export interface DeadDelivery {
+  id: number;
+  sink: string;
+  idempotencyKey?: string;
+  orderingKey?: string;
+  attempts: number;
+  createdAt: number;
+  deadAt: number;
+  lastError?: string;
+}
+
+export interface DispatchPolicyInfo {
+  /** The file the running policy came from, or `built-in`. */
+  source: string;
+  rules: string[];
+  loadedAt: number;
+}
 
 export interface OrderStatusUpdate {
   /** The API admits only ORDER_STATUS_UPDATES; other callers (MQTT status topic) are checked by the engine. */
@@ -48,8 +82,8 @@ export interface DeadLetterPage {
 }
 
 /**
- * What the HTTP API needs from the engine; the engine implements it. Every method is synchronous:
- * reads come from the store or from memory, updates commit before they return.
+ * What the HTTP API needs from the engine; the engine implements it. Reads are synchronous (from
+ * the store or from memory); updates commit before they resolve.
  */
 export interface EngineApi {
   health(): HealthReport;
@@ -62,7 +96,20 @@ export interface EngineApi {
    * Throws ERR_NOT_FOUND (404), ERR_ORDER_TRANSITION (409) or ERR_VALIDATION (400).
    * Idempotent: repeating an update identical to the last applied one returns the order unchanged.
    */
-  updateOrderStatus(id: string, update: OrderStatusUpdate): DispatchOrder;
+  updateOrderStatus(id: string, update: OrderStatusUpdate): Promise<DispatchOrder>;
+  /** The order's narrative; undefined when the order does not exist. */
+  getOrderTimeline(id: string, lang: TimelineLang): OrderTimeline | undefined;
+  stats(query: StatsQuery): StatsReport;
+  /** Order events logged after `afterId` (exclusive), oldest first, at most `limit`. */
+  orderEventsAfter(afterId: number, limit: number): OrderEventRecord[];
+  /** Calls `listener` with every order event once committed; returns the unsubscribe function. */
+  onOrderEvent(listener: (event: OrderEventRecord) => void): () => void;
+  listDeadDeliveries(limit: number): DeadDelivery[];
+  /** Puts a dead delivery back in its sink's queue; false when there is no such dead entry. */
+  redeliver(id: number): boolean;
+  dispatchPolicy(): DispatchPolicyInfo;
+  /** Re-reads the policy file; a bad file throws ERR_POLICY_INVALID and the running policy stays. */
+  reloadDispatchPolicy(): Promise<DispatchPolicyInfo>;
   listScenarios(): Scenario[];
   listDeadLetters(query: DeadLetterQuery): DeadLetterPage;
 }

@@ -5,14 +5,62 @@ export type OrderStatus =
   | 'created' | 'dispatched' | 'accepted' | 'in_progress' | 'resolved' | 'closed'
   | 'rejected' | 'false_alarm' | 'cancelled' | 'escalated';
 
+/** A deadline as policy states it: a fixed span, or a number of working days (Chinese calendar). */
+export type DeadlineSpec = { ms: number } | { workingDays: number };
+
+/** Which of an order's two deadlines: to respond (accept) and to resolve. */
+export type DeadlineKind = 'response' | 'resolution';
+
+/** Escalation ladder for missed deadlines: the tiers, then leadership (街道领导 / 督办). */
+export type SupervisionTier = Tier | 'leadership';
+
 export interface OrderHistoryEntry {
   at: number;
-  type: 'created' | 'escalated' | 'status' | 'alert_cleared' | 'alert_level';
+  type:
+    | 'created' | 'escalated' | 'status' | 'alert_cleared' | 'alert_level'
+    | 'rerouted' | 'cancelled' | 'overdue' | 'deadline_warning';
   status?: OrderStatus;
   tier?: Tier;
   level?: Level;
+  /** For `overdue` and `deadline_warning`: which deadline. */
+  deadline?: DeadlineKind;
+  /** For `rerouted`: the place (or department) that now handles it. */
+  assigneePlaceId?: string;
   note?: string;
   by?: string;
+}
+
+/**
+ * One supervision record (督办): a deadline was missed and the order went one step up the ladder.
+ * The ladder is grid → community → street → leadership; at the top, leadership is (re)notified.
+ */
+export interface SupervisionEntry {
+  at: number;
+  deadline: DeadlineKind;
+  /** The deadline that was missed (epoch ms). */
+  dueAt: number;
+  from: SupervisionTier;
+  to: SupervisionTier;
+  /** Priority after the escalation. */
+  priority: number;
+  /** The new deadline of the same kind, so a further miss escalates again. */
+  nextDueAt: number;
+}
+
+/** A handling department (gas company, water company, fire brigade), from the registry. */
+export interface Department {
+  id: string;
+  name: string;
+  /** The department's duty hotline: an organisation's number, not personal data. */
+  phone?: string;
+}
+
+/** The SLA an order was given, as the policy stated it, so re-armed deadlines use the same spans. */
+export interface OrderSla {
+  respondWithin: DeadlineSpec;
+  resolveWithin: DeadlineSpec;
+  /** Fraction of a deadline's span after which a warning is published (e.g. 0.8); 0 = none. */
+  warnAt: number;
 }
 
 export interface Assignee {
@@ -54,5 +102,22 @@ export interface DispatchOrder {
   streetId?: string;
   subject?: { id: string; kind: string; livingAlone: boolean; age?: number; contact?: PersonalData };
   summary: string;
+  /** Department that handles it besides the tier office (from the dispatch policy), if any. */
+  department?: Department;
+  sla: OrderSla;
+  /** Names of the dispatch-policy rules that decided the routing, for operators to audit. */
+  policyRules: string[];
+  /** First acceptance (or any later status implying it), for response-time statistics. */
+  acceptedAt?: number;
+  /** When it was resolved (or reported a false alarm), for resolution-time statistics. */
+  resolvedAt?: number;
+  closedAt?: number;
+  /** Deadlines already warned about (their dueAt), so a restart does not warn twice. */
+  warned: number[];
+  /** Missed deadlines so far. */
+  overdueCount: number;
+  supervision: SupervisionEntry[];
+  /** Assignee places (or department ids) that rejected the order; re-routing avoids them. */
+  rejectedBy: string[];
   history: OrderHistoryEntry[];
 }

@@ -38,6 +38,27 @@ export interface RiskwatchConfig {
   deadLetters: { capacity: number; publish: boolean };
   /** Delivered outbox entries are kept this long for inspection, then deleted. */
   outbox: { retainDelivered: string };
+  dispatch: {
+    /** Dispatch policy file; empty = `{rules}/dispatch/policy.yaml` when present, else the built-in defaults. */
+    policy: string;
+    /** How long published order events are kept for SSE clients resuming with Last-Event-ID. */
+    retainEvents: string;
+  };
+  /** Webhook delivery of order events (CloudEvents over HTTP). Disabled while `url` is empty. */
+  webhook: {
+    /** One URL, or several separated by commas; each gets every order event. */
+    url: string;
+    /** HMAC-SHA256 key for the `X-Riskwatch-Signature` header. */
+    secret: string;
+    /** Per request. */
+    timeout: string;
+    /** After this many failed attempts an event is dead-lettered (kept, redeliverable over the API). */
+    maxAttempts: number;
+    /** Requests in flight per endpoint (different orders only: one order's events go one at a time). */
+    concurrency: number;
+    retryBase: string;
+    retryMax: string;
+  };
   log: { level: string; pretty: boolean };
 }
 
@@ -50,6 +71,8 @@ export const DEFAULT_CONFIG: RiskwatchConfig = {
   ingest: { maxPayloadBytes: 65_536, maxBatchReadings: 1000, maxFutureSkew: '5m', maxReadingAge: '7d' },
   deadLetters: { capacity: 1000, publish: true },
   outbox: { retainDelivered: '24h' },
+  dispatch: { policy: '', retainEvents: '7d' },
+  webhook: { url: '', secret: '', timeout: '10s', maxAttempts: 15, concurrency: 4, retryBase: '1s', retryMax: '10m' },
   log: { level: 'info', pretty: false },
 };
 
@@ -114,12 +137,27 @@ function validate(c: RiskwatchConfig): void {
   if (c.mqtt.protocolVersion !== 4 && c.mqtt.protocolVersion !== 5) throw ERR_CONFIG_INVALID('mqtt.protocolVersion must be 4 (MQTT 3.1.1) or 5');
   if (c.mqtt.broker && !/^(mqtts?|tcp|ssl|wss?):\/\//.test(c.mqtt.broker)) throw ERR_CONFIG_INVALID(`mqtt.broker must be a URL like mqtt://host:1883, got ${c.mqtt.broker}`);
   if (!/^[^+#/]+(\/[^+#/]+)*$/.test(c.mqtt.topicPrefix)) throw ERR_CONFIG_INVALID('mqtt.topicPrefix must be topic levels without wildcards');
-  const durations = { 'ingest.maxFutureSkew': c.ingest.maxFutureSkew, 'ingest.maxReadingAge': c.ingest.maxReadingAge, 'outbox.retainDelivered': c.outbox.retainDelivered };
+  const durations = {
+    'ingest.maxFutureSkew': c.ingest.maxFutureSkew, 'ingest.maxReadingAge': c.ingest.maxReadingAge,
+    'outbox.retainDelivered': c.outbox.retainDelivered, 'dispatch.retainEvents': c.dispatch.retainEvents,
+    'webhook.timeout': c.webhook.timeout, 'webhook.retryBase': c.webhook.retryBase, 'webhook.retryMax': c.webhook.retryMax,
+  };
   for (const [path, value] of Object.entries(durations)) {
     if (!isDuration(value)) throw ERR_CONFIG_INVALID(`${path} must be a duration like 5m or 7d, got ${value}`);
   }
   if (c.ingest.maxPayloadBytes < 64) throw ERR_CONFIG_INVALID('ingest.maxPayloadBytes must be at least 64');
   if (c.deadLetters.capacity < 1) throw ERR_CONFIG_INVALID('deadLetters.capacity must be at least 1');
+  if (!Number.isInteger(c.webhook.maxAttempts) || c.webhook.maxAttempts < 1) throw ERR_CONFIG_INVALID('webhook.maxAttempts must be a whole number of at least 1');
+  if (!Number.isInteger(c.webhook.concurrency) || c.webhook.concurrency < 1) throw ERR_CONFIG_INVALID('webhook.concurrency must be a whole number of at least 1');
+  for (const url of webhookUrls(c)) {
+    if (!/^https?:\/\/[^\s]+$/.test(url)) throw ERR_CONFIG_INVALID(`webhook.url must be http(s) URLs separated by commas, got ${url}`);
+  }
+  if (webhookUrls(c).length > 0 && !c.webhook.secret) throw ERR_CONFIG_INVALID('webhook.secret is required when webhook.url is set (receivers verify the signature)');
+}
+
+/** The configured webhook endpoints (`webhook.url` split on commas). */
+export function webhookUrls(c: RiskwatchConfig): string[] {
+  return c.webhook.url.split(',').map((u) => u.trim()).filter((u) => u.length > 0);
 }
 
 export function durationMs(value: string): number {

@@ -51,6 +51,8 @@ export const ERR_CLOCK_SKEW = defineError('ERR_CLOCK_SKEW', 'reading time %s is 
 export const ERR_CONFIG_INVALID = defineError('ERR_CONFIG_INVALID', 'configuration: %s', 400);
 export const ERR_SCENARIO_INVALID = defineError('ERR_SCENARIO_INVALID', 'scenario %s: %s', 400);
 export const ERR_REGISTRY_INVALID = defineError('ERR_REGISTRY_INVALID', 'registry %s: %s', 400);
+/** A dispatch policy file that does not validate; the running policy stays in force. */
+export const ERR_POLICY_INVALID = defineError('ERR_POLICY_INVALID', 'dispatch policy %s: %s', 400);
 
 // --- API and orders --------------------------------------------------------------------------
 export const ERR_VALIDATION = defineError('ERR_VALIDATION', 'request invalid: %s', 400);

@@ -1,7 +1,7 @@
 import chineseDays from 'chinese-days';
+import type { DeadlineSpec } from '../contracts/order.js';
 
-/** A deadline as policy states it: a fixed span, or a number of working days. */
-export type DeadlineSpec = { ms: number } | { workingDays: number };
+export type { DeadlineSpec } from '../contracts/order.js';
 
 const DAY_MS = 86_400_000;
 const formatters = new Map<string, Intl.DateTimeFormat>();

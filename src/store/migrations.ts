@@ -104,4 +104,43 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    description: 'dispatch closed loop: outbox sinks (webhooks), order event log (SSE), order statistics columns',
+    sql: `
+      -- One outbox row per (message, sink): 'mqtt' or 'webhook:{url}'. Each sink drains its own rows,
+      -- so a slow or dead webhook never holds back MQTT. Rows retried later carry next_attempt_at;
+      -- rows that exhausted their attempts are dead (kept for inspection and manual redelivery).
+      ALTER TABLE outbox ADD COLUMN sink TEXT NOT NULL DEFAULT 'mqtt';
+      ALTER TABLE outbox ADD COLUMN next_attempt_at INTEGER;
+      ALTER TABLE outbox ADD COLUMN dead_at INTEGER;
+      -- The receiver's deduplication key: the CloudEvent id, '{orderId}:{version}' for orders.
+      ALTER TABLE outbox ADD COLUMN idempotency_key TEXT;
+      DROP INDEX outbox_pending;
+      CREATE INDEX outbox_pending ON outbox (sink, id) WHERE delivered_at IS NULL AND dead_at IS NULL;
+      CREATE INDEX outbox_dead    ON outbox (sink, dead_at) WHERE dead_at IS NOT NULL;
+
+      -- Every published order version, in commit order: the SSE stream's history (Last-Event-ID is
+      -- the row id) and the durable record of what downstream systems were told.
+      CREATE TABLE order_events (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        order_id  TEXT NOT NULL,
+        version   INTEGER NOT NULL,
+        type      TEXT NOT NULL,
+        at        INTEGER NOT NULL,
+        payload   TEXT NOT NULL
+      );
+      CREATE INDEX order_events_order ON order_events (order_id, id);
+      CREATE INDEX order_events_at    ON order_events (at);
+
+      -- Statistics and policy facts read these without parsing every body.
+      ALTER TABLE orders ADD COLUMN subject_id TEXT;
+      ALTER TABLE orders ADD COLUMN priority INTEGER NOT NULL DEFAULT 1;
+      ALTER TABLE orders ADD COLUMN accepted_at INTEGER;
+      ALTER TABLE orders ADD COLUMN resolved_at INTEGER;
+      ALTER TABLE orders ADD COLUMN response_due_at INTEGER;
+      ALTER TABLE orders ADD COLUMN resolution_due_at INTEGER;
+      ALTER TABLE orders ADD COLUMN overdue_count INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX orders_subject ON orders (subject_id) WHERE subject_id IS NOT NULL;
+    `,
+  },
 ];

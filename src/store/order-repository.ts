@@ -20,6 +20,9 @@ export interface OrderQuery extends Paging {
   to?: number;
 }
 
+/** Statuses in which an order is finished (see `isFinished` in dispatch/order-lifecycle.ts). */
+const FINISHED_SQL = "'resolved', 'closed', 'false_alarm', 'cancelled'";
+
 const ORDER_LIST_FILTERS = [
   oneOf<OrderQuery>('level', 'level', (q) => q.level),
   oneOf<OrderQuery>('status', 'status', (q) => q.status),
@@ -39,28 +42,43 @@ export class OrderRepository {
   private readonly updateState: Statement;
   private readonly byId: Statement;
   private readonly latestByAlert: Statement;
+  private readonly openOfSubject: Statement;
+  private readonly unfinished: Statement;
   private readonly listQuery: PagedListQuery<OrderQuery, DispatchOrder>;
 
   constructor(db: Database) {
     this.upsert = db.prepare(`
       INSERT INTO orders (id, alert_id, scenario_id, level, status, tier, version, created_at, updated_at,
-                          place_id, grid_id, community_id, street_id, assignee_place_id, body)
+                          place_id, grid_id, community_id, street_id, assignee_place_id, body,
+                          subject_id, priority, accepted_at, resolved_at, response_due_at, resolution_due_at, overdue_count)
       VALUES (@id, @alertId, @scenarioId, @level, @status, @tier, @version, @createdAt, @updatedAt,
-              @placeId, @gridId, @communityId, @streetId, @assigneePlaceId, @body)
+              @placeId, @gridId, @communityId, @streetId, @assigneePlaceId, @body,
+              @subjectId, @priority, @acceptedAt, @resolvedAt, @responseDueAt, @resolutionDueAt, @overdueCount)
       ON CONFLICT (id) DO UPDATE SET
         alert_id = excluded.alert_id, scenario_id = excluded.scenario_id, level = excluded.level,
         status = excluded.status, tier = excluded.tier, version = excluded.version,
         created_at = excluded.created_at, updated_at = excluded.updated_at,
         place_id = excluded.place_id, grid_id = excluded.grid_id, community_id = excluded.community_id,
-        street_id = excluded.street_id, assignee_place_id = excluded.assignee_place_id, body = excluded.body`);
+        street_id = excluded.street_id, assignee_place_id = excluded.assignee_place_id, body = excluded.body,
+        subject_id = excluded.subject_id, priority = excluded.priority, accepted_at = excluded.accepted_at,
+        resolved_at = excluded.resolved_at, response_due_at = excluded.response_due_at,
+        resolution_due_at = excluded.resolution_due_at, overdue_count = excluded.overdue_count`);
     // An order's alert, scenario, createdAt and places do not change while it lives, and every index
     // contains created_at: updating only the columns a lifecycle step changes skips most index
     // writes. When anything else differs, upsert rewrites all.
     this.updateState = db.prepare(`
       UPDATE orders SET level = @level, status = @status, tier = @tier, version = @version,
-                        updated_at = @updatedAt, assignee_place_id = @assigneePlaceId, body = @body
+                        updated_at = @updatedAt, assignee_place_id = @assigneePlaceId, body = @body,
+                        priority = @priority, accepted_at = @acceptedAt, resolved_at = @resolvedAt,
+                        response_due_at = @responseDueAt, resolution_due_at = @resolutionDueAt,
+                        overdue_count = @overdueCount
       WHERE id = @id AND alert_id = @alertId AND scenario_id = @scenarioId AND created_at = @createdAt
-        AND place_id = @placeId AND grid_id IS @gridId AND community_id IS @communityId AND street_id IS @streetId`);
+        AND place_id = @placeId AND grid_id IS @gridId AND community_id IS @communityId AND street_id IS @streetId
+        AND subject_id IS @subjectId`);
+    this.openOfSubject = db
+      .prepare(`SELECT count(*) FROM orders WHERE subject_id = ? AND status NOT IN (${FINISHED_SQL})`)
+      .pluck();
+    this.unfinished = db.prepare(`SELECT body FROM orders WHERE status NOT IN (${FINISHED_SQL}) ORDER BY created_at, id`).pluck();
     this.byId = db.prepare('SELECT body FROM orders WHERE id = ?').pluck();
     // rowid breaks ties between orders created in the same millisecond: the later insert wins.
     this.latestByAlert = db
@@ -87,6 +105,13 @@ export class OrderRepository {
       streetId: order.streetId ?? null,
       assigneePlaceId: order.assignee.placeId,
       body: JSON.stringify(order),
+      subjectId: order.subject?.id ?? null,
+      priority: order.priority,
+      acceptedAt: order.acceptedAt ?? null,
+      resolvedAt: order.resolvedAt ?? null,
+      responseDueAt: order.responseDueAt,
+      resolutionDueAt: order.resolutionDueAt,
+      overdueCount: order.overdueCount ?? 0,
     };
     if (this.updateState.run(row).changes === 0) this.upsert.run(row);
   }
@@ -100,6 +125,16 @@ export class OrderRepository {
   findByAlert(alertId: string): DispatchOrder | undefined {
     const body = this.latestByAlert.get(alertId) as string | undefined;
     return body === undefined ? undefined : (JSON.parse(body) as DispatchOrder);
+  }
+
+  /** Orders of the subject that are not finished (a policy fact: a household with several open orders). */
+  countOpenForSubject(subjectId: string): number {
+    return this.openOfSubject.get(subjectId) as number;
+  }
+
+  /** Every order still being handled, oldest first: the overdue watcher arms their deadlines at start. */
+  listUnfinished(): DispatchOrder[] {
+    return (this.unfinished.all() as string[]).map((body) => JSON.parse(body) as DispatchOrder);
   }
 
   /** Newest first (`createdAt` descending); `limit` defaults to 50 and is clamped to 500. */

@@ -12,6 +12,10 @@ export interface OutboxMessage {
    * order); a relay may publish different keys concurrently.
    */
   orderingKey?: string;
+  /** Which sink drains it: 'mqtt' (default) or 'webhook:{url}'. */
+  sink?: string;
+  /** The receiver's deduplication key (the CloudEvent id); sent as the webhook `Idempotency-Key`. */
+  idempotencyKey?: string;
 }
 
 export interface OutboxEntry {
@@ -61,11 +65,11 @@ export class OutboxRepository {
 
   constructor(db: Database) {
     this.insert = db.prepare(`
-      INSERT INTO outbox (topic, payload, qos, retain, ordering_key, created_at)
-      VALUES (@topic, @payload, @qos, @retain, @orderingKey, @createdAt)`);
+      INSERT INTO outbox (topic, payload, qos, retain, ordering_key, created_at, sink, idempotency_key)
+      VALUES (@topic, @payload, @qos, @retain, @orderingKey, @createdAt, @sink, @idempotencyKey)`);
     this.selectPending = db.prepare(`
       SELECT id, topic, payload, qos, retain, ordering_key, created_at, attempts, last_attempt_at, last_error
-      FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT ?`);
+      FROM outbox WHERE sink = 'mqtt' AND delivered_at IS NULL AND dead_at IS NULL ORDER BY id LIMIT ?`);
     this.delivered = db.prepare('UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL');
     this.markManyTx = db.transaction((ids: readonly number[], at: number) => {
       let changed = 0;
@@ -74,7 +78,7 @@ export class OutboxRepository {
     });
     this.attempt = db.prepare(
       'UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?, last_error = ? WHERE id = ?');
-    this.countPendingStmt = db.prepare('SELECT count(*) FROM outbox WHERE delivered_at IS NULL').pluck();
+    this.countPendingStmt = db.prepare('SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND dead_at IS NULL').pluck();
     this.prune = db.prepare('DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?');
   }
 
@@ -87,11 +91,13 @@ export class OutboxRepository {
       retain: message.retain ? 1 : 0,
       orderingKey: message.orderingKey ?? null,
       createdAt: at,
+      sink: message.sink ?? 'mqtt',
+      idempotencyKey: message.idempotencyKey ?? null,
     });
     return Number(info.lastInsertRowid);
   }
 
-  /** Up to `limit` undelivered entries, oldest (lowest id) first. */
+  /** Up to `limit` undelivered MQTT entries, oldest (lowest id) first. */
   pending(limit: number): OutboxEntry[] {
     const rows = this.selectPending.all(Math.max(0, Math.trunc(limit))) as OutboxRow[];
     return rows.map(toEntry);

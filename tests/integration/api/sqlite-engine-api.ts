@@ -3,8 +3,11 @@ import type { DispatchOrder, OrderHistoryEntry, OrderStatus } from '../../../src
 import type { Scenario } from '../../../src/contracts/scenario.js';
 import { ERR_NOT_FOUND, ERR_ORDER_TRANSITION, ERR_VALIDATION, withDetails } from '../../../src/core/errors.js';
 import type {
-  AlertQuery, DeadLetterPage, DeadLetterQuery, EngineApi, HealthReport, OrderQuery, OrderStatusUpdate,
+  AlertQuery, DeadDelivery, DeadLetterPage, DeadLetterQuery, DispatchPolicyInfo, EngineApi, HealthReport, OrderEventRecord,
+  OrderQuery, OrderStatusUpdate,
 } from '../../../src/api/engine-api.js';
+import type { StatsQuery, StatsReport } from '../../../src/contracts/stats.js';
+import type { OrderTimeline, TimelineLang } from '../../../src/contracts/timeline.js';
 import type { Page } from '../../../src/store/page.js';
 import type { Store } from '../../../src/store/store.js';
 
@@ -68,7 +71,7 @@ export class SqliteEngineApi implements EngineApi {
     return this.store.orders.get(id);
   }
 
-  updateOrderStatus(id: string, update: OrderStatusUpdate): DispatchOrder {
+  async updateOrderStatus(id: string, update: OrderStatusUpdate): Promise<DispatchOrder> {
     return this.store.transaction(() => {
       const order = this.store.orders.get(id);
       if (!order) throw ERR_NOT_FOUND('order', id);
@@ -93,6 +96,39 @@ export class SqliteEngineApi implements EngineApi {
         { topic: `rw/orders/${next.tier}/${next.id}`, payload: JSON.stringify(next), qos: 1, orderingKey: next.id }, at);
       return next;
     });
+  }
+
+  // Filled in by the parts of the dispatch loop that serve them (timeline, stats, SSE, deliveries, policy).
+  getOrderTimeline(_id: string, _lang: TimelineLang): OrderTimeline | undefined {
+    throw new Error('not in the test double yet');
+  }
+
+  stats(_query: StatsQuery): StatsReport {
+    throw new Error('not in the test double yet');
+  }
+
+  orderEventsAfter(_afterId: number, _limit: number): OrderEventRecord[] {
+    throw new Error('not in the test double yet');
+  }
+
+  onOrderEvent(_listener: (event: OrderEventRecord) => void): () => void {
+    throw new Error('not in the test double yet');
+  }
+
+  listDeadDeliveries(_limit: number): DeadDelivery[] {
+    throw new Error('not in the test double yet');
+  }
+
+  redeliver(_id: number): boolean {
+    throw new Error('not in the test double yet');
+  }
+
+  dispatchPolicy(): DispatchPolicyInfo {
+    throw new Error('not in the test double yet');
+  }
+
+  async reloadDispatchPolicy(): Promise<DispatchPolicyInfo> {
+    throw new Error('not in the test double yet');
   }
 
   listScenarios(): Scenario[] {
