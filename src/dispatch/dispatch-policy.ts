@@ -21,7 +21,9 @@ const HOUR = 3_600_000;
  * Defaults from practice in grassroots governance: blue and yellow are handled by the grid (respond
  * within 24 h, a general matter; resolve within 3 working days, the usual limit for complex
  * matters), orange goes to the community, red to the street with leadership informed and an
- * immediate response (15 minutes to acknowledge).
+ * immediate response (15 minutes to acknowledge). The shipped `rules/dispatch/policy.yaml` states the
+ * same table as its `defaults` (a test keeps them equal); without a policy file this is the policy
+ * (`BUILT_IN_POLICY` in policy-definition.ts).
  */
 export const DEFAULT_DISPATCH_POLICY: DispatchPolicy = {
   blue: { tier: 'grid', priority: 1, notify: [], respondWithin: { ms: 24 * HOUR }, resolveWithin: { workingDays: 3 } },

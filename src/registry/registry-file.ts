@@ -4,7 +4,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import { parseDuration } from '../core/duration.js';
 import { ERR_REGISTRY_INVALID, isRiskwatchError, withDetails, type RiskwatchError } from '../core/errors.js';
 import { findPersonalLookingKey } from './personal-data.js';
-import { Registry, type DeviceInput, type PlaceInput, type RegistryEntity, type RegistryRule, type SubjectInput } from './registry.js';
+import { Registry, type DepartmentInput, type DeviceInput, type PlaceInput, type RegistryEntity, type RegistryRule, type SubjectInput } from './registry.js';
 import { REGISTRY_SCHEMA, type RegistryFile } from './registry-schema.js';
 import { lineOf, pathToField, pointerToPath, type DataPath } from './yaml-locations.js';
 
@@ -27,7 +27,7 @@ export function loadRegistryFile(path: string): Registry {
 }
 
 /**
- * Parses registry YAML (`places`, `subjects`, `devices`) into a Registry. Every problem is an
+ * Parses registry YAML (`places`, `subjects`, `devices`, `departments`) into a Registry. Every problem is an
  * ERR_REGISTRY_INVALID whose details carry `file`, `line` (1-based), `field` (`devices[3].type`),
  * `rule` (see RegistryRule) and `reason`. Checks run in this order: YAML syntax, personal-looking
  * keys outside `personal` (before the schema, so the error says what to do rather than
@@ -61,6 +61,7 @@ export function parseRegistry(text: string, file = '<registry>'): Registry {
       places: (data.places ?? []).map(toPlaceInput),
       subjects: (data.subjects ?? []).map(toSubjectInput),
       devices: (data.devices ?? []).map(toDeviceInput),
+      departments: (data.departments ?? []).map(toDepartmentInput),
     });
   } catch (err) {
     if (!isRiskwatchError(err) || !err.details?.entity) throw err;
@@ -147,4 +148,11 @@ function toDeviceInput(entry: NonNullable<RegistryFile['devices']>[number]): Dev
   if (entry.place !== undefined) device.placeId = entry.place;
   if (entry.reportEvery !== undefined) device.reportEveryMs = parseDuration(entry.reportEvery);
   return device;
+}
+
+function toDepartmentInput(entry: NonNullable<RegistryFile['departments']>[number]): DepartmentInput {
+  const department: DepartmentInput = { id: entry.id, name: entry.name };
+  if (entry.phone !== undefined) department.phone = entry.phone;
+  if (entry.kind !== undefined) department.kind = entry.kind;
+  return department;
 }

@@ -9,6 +9,8 @@ const ID = { type: 'string', pattern: ID_PATTERN } as const;
 /** The same grammar as `core/duration.ts` (`15m`, `1h30m`, `500ms`). */
 const DURATION = { type: 'string', pattern: '^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d|w))+$' } as const;
 const TEXT = { type: 'string', minLength: 1, maxLength: 200 } as const;
+/** A department's kind: one lowercase word, like a scenario category. */
+export const DEPARTMENT_KIND_PATTERN = '^[a-z][a-z0-9_]*$';
 
 /**
  * JSON Schema of a registry file (YAML). The single source of truth: `schemas/registry.schema.json`
@@ -20,7 +22,7 @@ const TEXT = { type: 'string', minLength: 1, maxLength: 200 } as const;
 export const REGISTRY_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'riskwatch registry',
-  description: 'Places (street ⊃ community ⊃ grid), subjects (households / persons) and devices.',
+  description: 'Places (street ⊃ community ⊃ grid), subjects (households / persons), devices and handling departments.',
   type: 'object',
   additionalProperties: false,
   // A section may be left empty (`devices:` with every entry commented out is YAML null).
@@ -28,6 +30,7 @@ export const REGISTRY_SCHEMA = {
     places: { type: ['array', 'null'], items: { $ref: '#/definitions/place' } },
     subjects: { type: ['array', 'null'], items: { $ref: '#/definitions/subject' } },
     devices: { type: ['array', 'null'], items: { $ref: '#/definitions/device' } },
+    departments: { type: ['array', 'null'], items: { $ref: '#/definitions/department' } },
   },
   definitions: {
     place: {
@@ -82,6 +85,18 @@ export const REGISTRY_SCHEMA = {
         reportEvery: { ...DURATION, description: 'Expected reporting interval, e.g. 15m.' },
       },
     },
+    department: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'name'],
+      description: 'A handling organisation the dispatch policy can route to (gas company, water company, fire station, property management).',
+      properties: {
+        id: { ...ID, description: 'Referred to by the dispatch policy (`then.department`).' },
+        name: TEXT,
+        phone: { ...TEXT, description: "The organisation's duty hotline: not personal data, it travels with every order routed here." },
+        kind: { type: 'string', pattern: DEPARTMENT_KIND_PATTERN, description: 'What it handles, one lowercase word: gas, water, fire, property, ...' },
+      },
+    },
   },
 } as const;
 
@@ -90,6 +105,7 @@ export interface RegistryFile {
   places?: PlaceEntry[] | null;
   subjects?: SubjectEntry[] | null;
   devices?: DeviceEntry[] | null;
+  departments?: DepartmentEntry[] | null;
 }
 
 export interface PlaceEntry {
@@ -118,4 +134,11 @@ export interface DeviceEntry {
   subject?: string;
   place?: string;
   reportEvery?: string;
+}
+
+export interface DepartmentEntry {
+  id: string;
+  name: string;
+  phone?: string;
+  kind?: string;
 }

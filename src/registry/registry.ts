@@ -1,3 +1,4 @@
+import type { Department } from '../contracts/order.js';
 import {
   DEVICE_TYPES,
   type Device,
@@ -11,7 +12,7 @@ import {
 } from '../contracts/registry.js';
 import { ERR_REGISTRY_INVALID, withDetails, type RiskwatchError } from '../core/errors.js';
 import { findPersonalLookingKey } from './personal-data.js';
-import { ID_PATTERN } from './registry-schema.js';
+import { DEPARTMENT_KIND_PATTERN, ID_PATTERN } from './registry-schema.js';
 
 /** Time zone of a top-level place that declares none (ARCHITECTURE.md: the demo city is in China). */
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
@@ -47,10 +48,14 @@ export interface DeviceInput {
   reportEveryMs?: number;
 }
 
+/** A handling organisation the dispatch policy routes to; see `Department`. */
+export type DepartmentInput = Department;
+
 export interface RegistryData {
   places?: readonly PlaceInput[];
   subjects?: readonly SubjectInput[];
   devices?: readonly DeviceInput[];
+  departments?: readonly DepartmentInput[];
 }
 
 export interface RegistryCounts {
@@ -60,7 +65,7 @@ export interface RegistryCounts {
 }
 
 /** Which collection an ERR_REGISTRY_INVALID refers to (`details.entity`), as named in the registry file. */
-export type RegistryEntity = 'places' | 'subjects' | 'devices';
+export type RegistryEntity = 'places' | 'subjects' | 'devices' | 'departments';
 
 /**
  * Why a registry was rejected (`details.rule` of ERR_REGISTRY_INVALID); tests and the API match
@@ -78,6 +83,7 @@ const DEVICE_TYPE_SET: ReadonlySet<string> = new Set(DEVICE_TYPES);
 const SKIP_PERSONAL: ReadonlySet<string> = new Set(['personal']);
 const NO_SUBJECT_VIEW: Record<string, unknown> = Object.freeze({});
 const ID = new RegExp(ID_PATTERN);
+const DEPARTMENT_KIND = new RegExp(DEPARTMENT_KIND_PATTERN);
 
 /**
  * Devices, subjects (households / persons) and places (street ⊃ community ⊃ grid), with the
@@ -108,6 +114,7 @@ export class Registry {
   private resolvedPlaces = new Map<string, Place>();
   private readonly subjectViews = new Map<string, Record<string, unknown>>();
   private readonly placeViews = new Map<string, Record<string, unknown>>();
+  private readonly departments_ = new Map<string, Department>();
 
   /** Throws ERR_REGISTRY_INVALID (details: entity, id, index, field, rule) on the first problem. */
   constructor(data: RegistryData = {}) {
@@ -131,6 +138,11 @@ export class Registry {
       if (this.devices_.has(input.id)) throw duplicate('devices', input.id, index);
       this.setInput(this.normaliseDevice(input, index));
     });
+
+    (data.departments ?? []).forEach((input, index) => {
+      if (this.departments_.has(input.id)) throw duplicate('departments', input.id, index);
+      this.departments_.set(input.id, normaliseDepartment(input, index));
+    });
   }
 
   /** The enrichment context of a device, or undefined for a device the registry does not know. */
@@ -152,6 +164,15 @@ export class Registry {
     const entry = this.devices_.get(id);
     if (entry === undefined) return undefined;
     return isContext(entry) ? entry.device : this.resolveDevice(entry);
+  }
+
+  /** A handling department (gas company, fire station, ...) by id, as the dispatch policy names it. */
+  department(id: string): Department | undefined {
+    return this.departments_.get(id);
+  }
+
+  departments(): Department[] {
+    return [...this.departments_.values()];
   }
 
   places(): Place[] {
@@ -436,6 +457,18 @@ function normalisePlace(input: PlaceInput, index?: number): PlaceInput {
   if (input.timeZone !== undefined) place.timeZone = input.timeZone;
   if (input.responsible !== undefined) place.responsible = Object.freeze({ ...input.responsible });
   return Object.freeze(place);
+}
+
+function normaliseDepartment(input: DepartmentInput, index?: number): Department {
+  if (!isId(input?.id)) throw invalid('departments', String(input?.id), index, 'id', 'invalid-value', ID_RULE);
+  if (typeof input.name !== 'string' || input.name === '') throw invalid('departments', input.id, index, 'name', 'invalid-value', 'name is required');
+  if (input.kind !== undefined && !DEPARTMENT_KIND.test(input.kind)) {
+    throw invalid('departments', input.id, index, 'kind', 'invalid-value', `kind must match ${DEPARTMENT_KIND_PATTERN} (one lowercase word)`);
+  }
+  const department: Department = { id: input.id, name: input.name };
+  if (input.phone !== undefined) department.phone = input.phone;
+  if (input.kind !== undefined) department.kind = input.kind;
+  return Object.freeze(department);
 }
 
 const ID_RULE = `id must match ${ID_PATTERN} (it becomes an MQTT topic level)`;

@@ -1,0 +1,145 @@
+import type { Alert } from '../contracts/alert.js';
+import type { DispatchFacts } from '../contracts/dispatch.js';
+import { LEVELS } from '../contracts/level.js';
+import { DEVICE_TYPES, type DeviceContext } from '../contracts/registry.js';
+import { levelRank } from '../alerts/levels.js';
+import { isWorkingDay, localDate } from './sla-calendar.js';
+
+export interface DispatchFactsInput {
+  alert: Alert;
+  ctx: DeviceContext;
+  /** The instant of the decision (engine clock), for local time of day and the working-day calendar. */
+  at: number;
+  /** Unfinished orders of the alert's subject, the order being decided excluded. */
+  openOrdersOfSubject: number;
+  /** Places / departments that rejected this order before. */
+  rejectedBy: string[];
+}
+
+/**
+ * The facts the dispatch policy decides from, for one alert. Built from the alert and the device's
+ * registry context only: the subject contributes its id, kind, livingAlone, age, tags and
+ * attributes — never `personal` (policies are written by operators and their decisions are logged;
+ * the registry already refuses personal-looking keys in `attributes`).
+ */
+export function dispatchFacts(input: DispatchFactsInput): DispatchFacts {
+  const { alert, ctx, at } = input;
+  const clock = localClock(at, ctx.timeZone);
+  const subject = ctx.subject;
+  return {
+    level: alert.level,
+    levelRank: levelRank(alert.level),
+    scenarioId: alert.scenarioId,
+    category: alert.category,
+    deviceType: ctx.device.type,
+    subject: subject
+      ? {
+          id: subject.id,
+          kind: subject.kind,
+          livingAlone: subject.livingAlone,
+          age: subject.age ?? null,
+          tags: [...subject.tags],
+          attributes: subject.attributes,
+        }
+      : { id: null, kind: null, livingAlone: false, age: null, tags: [], attributes: {} },
+    place: {
+      id: ctx.place.id,
+      kind: ctx.place.kind,
+      gridId: ctx.grid?.id ?? null,
+      communityId: ctx.community?.id ?? null,
+      streetId: ctx.street?.id ?? null,
+    },
+    localHour: clock.hour,
+    localMinutes: clock.hour * 60 + clock.minute,
+    weekday: clock.weekday,
+    workingDay: isWorkingDay(localDate(at, ctx.timeZone)),
+    openOrdersOfSubject: input.openOrdersOfSubject,
+    rejectedBy: [...input.rejectedBy],
+  };
+}
+
+// --- the fact catalogue: what a policy may name, and what each fact holds -------------------------
+
+/** What a fact (or a field of an object fact) holds, for checking conditions at load time. */
+export type FactSpec =
+  | { type: 'string'; nullable?: boolean }
+  | { type: 'enum'; values: readonly string[]; nullable?: boolean }
+  | { type: 'number'; min?: number; max?: number; nullable?: boolean }
+  | { type: 'boolean' }
+  | { type: 'strings' }
+  /** Free-form (subject attributes): any value, any nested path. */
+  | { type: 'any' }
+  | { type: 'object'; fields: Readonly<Record<string, FactSpec>> };
+
+const ID: FactSpec = { type: 'string', nullable: true };
+
+/**
+ * Every DispatchFacts field with its type. The policy loader checks fact names, paths, operators
+ * and values against it, so a typo (`levle`, `$.livingalone`, `deviceType: gas_metre`) is a load
+ * error instead of a rule that silently never matches. `satisfies` keeps it in step with the
+ * contract: a new DispatchFacts field does not compile until it is described here.
+ */
+export const DISPATCH_FACT_SPECS = {
+  level: { type: 'enum', values: LEVELS },
+  levelRank: { type: 'number', min: 1, max: 4 },
+  scenarioId: { type: 'string' },
+  category: { type: 'string' },
+  deviceType: { type: 'enum', values: DEVICE_TYPES },
+  subject: {
+    type: 'object',
+    fields: {
+      id: ID,
+      kind: { type: 'enum', values: ['household', 'person'], nullable: true },
+      livingAlone: { type: 'boolean' },
+      age: { type: 'number', min: 0, max: 150, nullable: true },
+      tags: { type: 'strings' },
+      attributes: { type: 'any' },
+    },
+  },
+  place: {
+    type: 'object',
+    fields: {
+      id: { type: 'string' },
+      kind: { type: 'enum', values: ['street', 'community', 'grid'] },
+      gridId: ID,
+      communityId: ID,
+      streetId: ID,
+    },
+  },
+  localHour: { type: 'number', min: 0, max: 23 },
+  localMinutes: { type: 'number', min: 0, max: 1439 },
+  weekday: { type: 'number', min: 1, max: 7 },
+  workingDay: { type: 'boolean' },
+  openOrdersOfSubject: { type: 'number', min: 0 },
+  rejectedBy: { type: 'strings' },
+} as const satisfies Record<keyof DispatchFacts, FactSpec>;
+
+export const DISPATCH_FACT_NAMES = Object.keys(DISPATCH_FACT_SPECS) as (keyof DispatchFacts)[];
+
+// --- local time ----------------------------------------------------------------------------------
+
+const WEEKDAYS: Readonly<Record<string, number>> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
+const clockFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function clockFormatter(timeZone: string): Intl.DateTimeFormat {
+  let f = clockFormatters.get(timeZone);
+  if (!f) {
+    // hourCycle h23: some engines print midnight as 24 with hour12: false.
+    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', weekday: 'short' });
+    clockFormatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** Hour, minute and ISO weekday (1 = Monday) of `epochMs` on the wall clock of `timeZone`. */
+export function localClock(epochMs: number, timeZone: string): { hour: number; minute: number; weekday: number } {
+  let hour = 0;
+  let minute = 0;
+  let weekday = 0;
+  for (const part of clockFormatter(timeZone).formatToParts(epochMs)) {
+    if (part.type === 'hour') hour = Number(part.value);
+    else if (part.type === 'minute') minute = Number(part.value);
+    else if (part.type === 'weekday') weekday = WEEKDAYS[part.value] ?? 0;
+  }
+  return { hour, minute, weekday };
+}
