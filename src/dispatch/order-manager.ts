@@ -1,15 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import type { Alert, AlertEvent } from '../contracts/alert.js';
+import type { DispatchDecision } from '../contracts/dispatch.js';
 import type { Level } from '../contracts/level.js';
-import type { DispatchOrder, OrderHistoryEntry, OrderStatus } from '../contracts/order.js';
+import type {
+  DeadlineKind, Department, DispatchOrder, OrderHistoryEntry, OrderStatus, SupervisionTier,
+} from '../contracts/order.js';
 import type { DeviceContext, PersonalData } from '../contracts/registry.js';
 import { ERR_ORDER_TRANSITION, ERR_VALIDATION } from '../core/errors.js';
 import { levelRank } from '../alerts/levels.js';
-import { assigneeFor, tierRank, type DispatchPolicy } from './dispatch-policy.js';
-import { canTransition, isFinished, REPORTABLE_STATUSES } from './order-lifecycle.js';
+import { DEFAULT_TIME_ZONE } from '../registry/registry.js';
+import { assigneeFor, tierRank } from './dispatch-policy.js';
+import type { DueDeadline } from './order-deadlines.js';
+import {
+  awaitsResponse, canTransition, impliesAcceptance, impliesResolution, isFinished, REPORTABLE_STATUSES,
+} from './order-lifecycle.js';
 import { deadlineAfter } from './sla-calendar.js';
+import { MAX_PRIORITY, stepAbove } from './supervision-ladder.js';
 
-export type OrderChange = 'created' | 'escalated' | 'alert_level' | 'alert_cleared' | 'status';
+export type OrderChange =
+  | 'created' | 'escalated' | 'alert_level' | 'alert_cleared' | 'status'
+  | 'rerouted' | 'cancelled' | 'overdue' | 'deadline_warning';
 
 export interface OrderUpdate {
   order: DispatchOrder;
@@ -17,22 +27,34 @@ export interface OrderUpdate {
 }
 
 export interface OrderManagerOptions {
-  policy: DispatchPolicy;
   /** Resolves a device's context (assignee places, time zone, subject contact) at dispatch time. */
   context(deviceId: string): DeviceContext | undefined;
-  /** The latest order for an alert, from the store (used for alerts restored after a restart). */
+  /** The latest order for an alert (staged or stored). */
   findByAlert(alertId: string): DispatchOrder | undefined;
   scenarioDispatches(scenarioId: string): boolean;
+  /** A registry department by id (the policy names departments by id). */
+  department?(id: string): Department | undefined;
   newId?: () => string;
 }
 
 const HISTORY_LIMIT = 200;
 
 /**
- * Turns alert lifecycle events into dispatch orders: one order per alert; escalation raises the
- * same order's level, priority and tier (never lowers them: an order already with the community is
- * not handed back to the grid when the reading improves); a clear is recorded on the order, which
- * downstream closes. An alert escalating after its order was finished gets a fresh order.
+ * The order lifecycle's decisions, all synchronous and pure over the order given (the stored one
+ * is never mutated: each change is a new version). Routing comes in as a `DispatchDecision` the
+ * caller obtained from the dispatch policy beforehand (json-rules-engine is asynchronous).
+ *
+ * - One order per alert. Escalation raises the same order's level, priority and tier (never
+ *   lowers them: an order with the community is not handed back to the grid when readings
+ *   improve) and only ever tightens deadlines. An alert escalating after its order was finished
+ *   gets a fresh order.
+ * - A clear before anyone accepted cancels the order (the alert was withdrawn); after acceptance
+ *   it is recorded on the order, which the handler closes.
+ * - A rejection is followed by a re-route (`reroute`) to the next assignee the policy gives that
+ *   has not rejected it; the tier above when it has.
+ * - Missed deadlines (`deadlineDue`): one step up the ladder grid → community → street →
+ *   leadership, priority up, a supervision entry, and a fresh deadline of the same span, so a
+ *   further miss escalates again. Before each deadline, one warning.
  */
 export class OrderManager {
   private readonly newId: () => string;
@@ -41,42 +63,140 @@ export class OrderManager {
     this.newId = options.newId ?? randomUUID;
   }
 
-  onAlertEvent(event: AlertEvent): OrderUpdate | undefined {
+  /** Whether the event needs a policy decision (it may create or escalate an order). */
+  needsDecision(event: AlertEvent): boolean {
+    if (!this.options.scenarioDispatches(event.alert.scenarioId)) return false;
+    return event.type === 'opened' || event.type === 'escalated';
+  }
+
+  onAlertEvent(event: AlertEvent, decision: DispatchDecision | undefined): OrderUpdate | undefined {
     const { alert } = event;
     if (!this.options.scenarioDispatches(alert.scenarioId)) return undefined;
     const existing = this.options.findByAlert(alert.id);
     const live = existing && !isFinished(existing.status) ? existing : undefined;
     switch (event.type) {
       case 'opened':
-        return live ? undefined : this.create(alert, event.at);
+        return live || !decision ? undefined : this.create(alert, event.at, decision);
       case 'escalated':
-        return live ? this.escalate(live, alert, event.at) : this.create(alert, event.at);
+        if (!decision) return undefined;
+        return live ? this.escalate(live, alert, event.at, decision) : this.create(alert, event.at, decision);
       case 'deescalated':
         return live ? this.note(live, 'alert_level', { at: event.at, type: 'alert_level', level: alert.level, note: `alert lowered to ${alert.level}` }) : undefined;
       case 'cleared':
-        return live ? this.note(live, 'alert_cleared', { at: event.at, type: 'alert_cleared', note: 'alert cleared: readings back to normal' }) : undefined;
+        if (!live) return undefined;
+        if (awaitsResponse(live.status)) return this.cancel(live, event.at, 'alert withdrawn before acceptance: readings back to normal');
+        return this.note(live, 'alert_cleared', { at: event.at, type: 'alert_cleared', note: 'alert cleared: readings back to normal' });
     }
   }
 
-  /** A status report from a downstream dispatch system. Repeating the current status changes nothing. */
+  /**
+   * A status report from a downstream dispatch system or an operator. Delivered twice, it changes
+   * nothing the second time: the current status repeated, or the last report repeated word for
+   * word (same status, note and reporter) after the engine moved on (a rejection re-routed).
+   */
   applyStatus(order: DispatchOrder, status: OrderStatus, at: number, note?: string, by?: string): OrderUpdate | undefined {
-    if (!REPORTABLE_STATUSES.includes(status)) throw ERR_VALIDATION(`status ${status} cannot be reported`);
-    if (order.status === status) return undefined;
+    if (!REPORTABLE_STATUSES.includes(status)) throw ERR_VALIDATION(`status ${status} cannot be reported (the engine sets it)`);
+    if (order.status === status || isRepeatOfLastReport(order, status, note, by)) return undefined;
     if (!canTransition(order.status, status)) throw ERR_ORDER_TRANSITION(order.id, order.status, status);
     const next = this.bump(order, at);
     next.status = status;
+    if (impliesAcceptance(status) && next.acceptedAt === undefined) next.acceptedAt = at;
+    if (impliesResolution(status) && status !== 'closed' && next.resolvedAt === undefined) next.resolvedAt = at;
+    if (status === 'closed') {
+      next.closedAt = at;
+      next.resolvedAt ??= at;
+    }
+    if (status === 'in_progress' && order.status === 'resolved') delete next.resolvedAt; // reopened
+    if (status === 'rejected') {
+      const party = order.department?.id ?? order.assignee.placeId;
+      if (!next.rejectedBy.includes(party)) next.rejectedBy.push(party);
+    }
     const entry: OrderHistoryEntry = { at, type: 'status', status };
     if (note) entry.note = note;
     if (by) entry.by = by;
     pushHistory(next, entry);
-    return { order: next, change: 'status' };
+    return { order: next, change: status === 'cancelled' ? 'cancelled' : 'status' };
   }
 
-  private create(alert: Alert, at: number): OrderUpdate | undefined {
+  /**
+   * After a rejection: the policy's assignee unless it rejected the order already, else the tier
+   * above it (up to the street, where leadership is told). The new assignee gets a fresh response
+   * deadline.
+   */
+  reroute(order: DispatchOrder, decision: DispatchDecision, at: number): OrderUpdate {
+    const ctx = this.options.context(order.deviceId);
+    const next = this.bump(order, at);
+    const rejected = new Set(order.rejectedBy);
+    if (ctx) {
+      let assignee = assigneeFor(ctx, decision.tier);
+      while (rejected.has(assignee.placeId) && assignee.tier !== 'street') assignee = assigneeFor(ctx, tierAbove(assignee.tier));
+      if (rejected.has(assignee.placeId)) addParty(next.notify, 'leadership'); // even the street refused
+      next.assignee = assignee;
+      next.tier = assignee.tier;
+    }
+    const department = decision.department && !rejected.has(decision.department) ? this.options.department?.(decision.department) : undefined;
+    if (department) next.department = department;
+    else delete next.department;
+    next.status = tierRank(next.tier) > tierRank(order.tier) ? 'escalated' : 'dispatched';
+    next.responseDueAt = deadlineAfter(at, next.sla.respondWithin, ctx?.timeZone ?? DEFAULT_TIME_ZONE);
+    next.resolutionDueAt = Math.max(next.resolutionDueAt, next.responseDueAt);
+    pushHistory(next, {
+      at, type: 'rerouted', status: next.status, tier: next.tier, assigneePlaceId: next.assignee.placeId,
+      note: `re-routed to ${next.assignee.placeName}${department ? ` and ${department.name}` : ''} after a rejection`,
+    });
+    return { order: next, change: 'rerouted' };
+  }
+
+  /** A warning before a deadline, or the miss itself (one step up the supervision ladder). */
+  deadlineDue(order: DispatchOrder, due: DueDeadline, at: number): OrderUpdate {
+    return due.type === 'warning' ? this.warn(order, due.kind, due.dueAt, at) : this.overdue(order, due.kind, due.dueAt, at);
+  }
+
+  private warn(order: DispatchOrder, kind: DeadlineKind, dueAt: number, at: number): OrderUpdate {
+    const next = this.bump(order, at);
+    next.warned = [...order.warned, dueAt].slice(-8);
+    const minutes = Math.max(0, Math.round((dueAt - at) / 60_000));
+    pushHistory(next, { at, type: 'deadline_warning', deadline: kind, note: `${kind} deadline in ${minutes} min` });
+    return { order: next, change: 'deadline_warning' };
+  }
+
+  private overdue(order: DispatchOrder, kind: DeadlineKind, dueAt: number, at: number): OrderUpdate {
+    const ctx = this.options.context(order.deviceId);
+    const timeZone = ctx?.timeZone ?? DEFAULT_TIME_ZONE;
+    const next = this.bump(order, at);
+    // A missed response moves the order itself up (the tier above must take it); a missed
+    // resolution keeps the handler and puts the step above it in charge of supervising.
+    const from: SupervisionTier = kind === 'response' ? currentResponder(order) : currentSupervisor(order);
+    const to = stepAbove(from);
+    if (kind === 'response') {
+      if (to !== 'leadership' && ctx) {
+        next.assignee = assigneeFor(ctx, to);
+        next.tier = next.assignee.tier;
+      }
+      if (canTransition(next.status, 'escalated')) next.status = 'escalated';
+    }
+    if (to !== next.tier) addParty(next.notify, to);
+    next.priority = Math.min(MAX_PRIORITY, next.priority + 1);
+    next.overdueCount = order.overdueCount + 1;
+    const nextDueAt = deadlineAfter(at, kind === 'response' ? next.sla.respondWithin : next.sla.resolveWithin, timeZone);
+    if (kind === 'response') {
+      next.responseDueAt = nextDueAt;
+      next.resolutionDueAt = Math.max(next.resolutionDueAt, nextDueAt);
+    } else {
+      next.resolutionDueAt = nextDueAt;
+    }
+    next.supervision = [...order.supervision, { at, deadline: kind, dueAt, from, to, priority: next.priority, nextDueAt }];
+    pushHistory(next, {
+      at, type: 'overdue', deadline: kind, tier: next.tier,
+      note: `${kind} deadline missed; ${kind === 'response' ? 'escalated to' : 'supervised by'} ${to}`,
+    });
+    return { order: next, change: 'overdue' };
+  }
+
+  private create(alert: Alert, at: number, decision: DispatchDecision): OrderUpdate | undefined {
     const ctx = this.options.context(alert.deviceId);
     if (!ctx) return undefined; // the device left the registry since the reading; nothing to route to
-    const rule = this.options.policy[alert.level];
-    const assignee = assigneeFor(ctx, rule.tier);
+    const assignee = assigneeFor(ctx, decision.tier);
     const order: DispatchOrder = {
       id: this.newId(),
       alertId: alert.id,
@@ -84,22 +204,30 @@ export class OrderManager {
       scenarioName: alert.scenarioName,
       category: alert.category,
       level: alert.level,
-      priority: rule.priority,
+      priority: decision.priority,
       tier: assignee.tier,
       assignee,
-      notify: [...rule.notify],
+      notify: [...decision.notify],
       // Committed to the outbox in the same transaction as the order itself: it is on its way.
       status: 'dispatched',
       createdAt: at,
       updatedAt: at,
-      responseDueAt: deadlineAfter(at, rule.respondWithin, ctx.timeZone),
-      resolutionDueAt: deadlineAfter(at, rule.resolveWithin, ctx.timeZone),
+      responseDueAt: deadlineAfter(at, decision.respondWithin, ctx.timeZone),
+      resolutionDueAt: deadlineAfter(at, decision.resolveWithin, ctx.timeZone),
       version: 1,
       deviceId: alert.deviceId,
       placeId: alert.placeId,
       summary: alert.summary,
+      sla: { respondWithin: decision.respondWithin, resolveWithin: decision.resolveWithin, warnAt: decision.warnAt },
+      policyRules: [...decision.rules],
+      warned: [],
+      overdueCount: 0,
+      supervision: [],
+      rejectedBy: [],
       history: [{ at, type: 'created', status: 'dispatched', tier: assignee.tier, level: alert.level }],
     };
+    const department = decision.department ? this.options.department?.(decision.department) : undefined;
+    if (department) order.department = department;
     if (alert.gridId) order.gridId = alert.gridId;
     if (alert.communityId) order.communityId = alert.communityId;
     if (alert.streetId) order.streetId = alert.streetId;
@@ -114,25 +242,39 @@ export class OrderManager {
     return { order, change: 'created' };
   }
 
-  private escalate(order: DispatchOrder, alert: Alert, at: number): OrderUpdate {
+  private escalate(order: DispatchOrder, alert: Alert, at: number, decision: DispatchDecision): OrderUpdate {
     const ctx = this.options.context(alert.deviceId);
-    const rule = this.options.policy[alert.level];
     const next = this.bump(order, at);
     if (levelRank(alert.level) > levelRank(next.level)) next.level = alert.level;
-    next.priority = Math.max(next.priority, rule.priority);
+    next.priority = Math.max(next.priority, decision.priority);
     next.summary = alert.summary;
-    if (ctx && tierRank(rule.tier) > tierRank(next.tier)) {
-      next.assignee = assigneeFor(ctx, rule.tier);
+    if (ctx && tierRank(decision.tier) > tierRank(next.tier)) {
+      next.assignee = assigneeFor(ctx, decision.tier);
       next.tier = next.assignee.tier;
+      // A new assignee must take it; one that already accepted keeps working on it.
+      if (awaitsResponse(next.status) && canTransition(next.status, 'escalated')) next.status = 'escalated';
     }
-    for (const party of rule.notify) if (!next.notify.includes(party)) next.notify.push(party);
+    for (const party of decision.notify) addParty(next.notify, party);
+    const department = decision.department ? this.options.department?.(decision.department) : undefined;
+    if (department && !next.rejectedBy.includes(department.id)) next.department = department;
+    for (const rule of decision.rules) if (!next.policyRules.includes(rule)) next.policyRules.push(rule);
     if (ctx) {
       // A higher level may demand a faster response; never extend a deadline already promised.
-      next.responseDueAt = Math.min(next.responseDueAt, deadlineAfter(at, rule.respondWithin, ctx.timeZone));
-      next.resolutionDueAt = Math.min(next.resolutionDueAt, deadlineAfter(at, rule.resolveWithin, ctx.timeZone));
+      const respondBy = deadlineAfter(at, decision.respondWithin, ctx.timeZone);
+      const resolveBy = deadlineAfter(at, decision.resolveWithin, ctx.timeZone);
+      if (respondBy < next.responseDueAt) next.responseDueAt = respondBy;
+      if (resolveBy < next.resolutionDueAt) next.resolutionDueAt = resolveBy;
+      next.sla = { respondWithin: decision.respondWithin, resolveWithin: decision.resolveWithin, warnAt: decision.warnAt };
     }
     pushHistory(next, { at, type: 'escalated', level: alert.level as Level, tier: next.tier });
     return { order: next, change: 'escalated' };
+  }
+
+  private cancel(order: DispatchOrder, at: number, note: string): OrderUpdate {
+    const next = this.bump(order, at);
+    next.status = 'cancelled';
+    pushHistory(next, { at, type: 'cancelled', status: 'cancelled', note });
+    return { order: next, change: 'cancelled' };
   }
 
   private note(order: DispatchOrder, change: OrderChange, entry: OrderHistoryEntry): OrderUpdate {
@@ -143,8 +285,63 @@ export class OrderManager {
 
   /** A new version of the order (the stored one stays untouched until the transaction commits). */
   private bump(order: DispatchOrder, at: number): DispatchOrder {
-    return { ...order, assignee: { ...order.assignee }, notify: [...order.notify], history: [...order.history], version: order.version + 1, updatedAt: at };
+    return {
+      ...order,
+      assignee: { ...order.assignee },
+      notify: [...order.notify],
+      history: [...order.history],
+      policyRules: [...order.policyRules],
+      warned: [...order.warned],
+      supervision: [...order.supervision],
+      rejectedBy: [...order.rejectedBy],
+      version: order.version + 1,
+      updatedAt: at,
+    };
   }
+}
+
+function tierAbove(tier: DispatchOrder['tier']): DispatchOrder['tier'] {
+  return tier === 'grid' ? 'community' : 'street';
+}
+
+/** Who must respond now: the assigned tier, or leadership once a missed response reached the top. */
+function currentResponder(order: DispatchOrder): SupervisionTier {
+  const last = lastSupervision(order, 'response');
+  return last?.to === 'leadership' ? 'leadership' : order.tier;
+}
+
+/** Who supervises the resolution now: the last step taken for it, else the handling tier. */
+function currentSupervisor(order: DispatchOrder): SupervisionTier {
+  const last = lastSupervision(order, 'resolution');
+  if (!last) return order.tier;
+  return tierOrder(last.to) >= tierOrder(order.tier) ? last.to : order.tier;
+}
+
+function lastSupervision(order: DispatchOrder, kind: DeadlineKind) {
+  for (let i = order.supervision.length - 1; i >= 0; i--) if (order.supervision[i]!.deadline === kind) return order.supervision[i];
+  return undefined;
+}
+
+function tierOrder(tier: SupervisionTier): number {
+  return tier === 'leadership' ? 3 : tierRank(tier);
+}
+
+function addParty(notify: string[], party: string): void {
+  if (!notify.includes(party)) notify.push(party);
+}
+
+/**
+ * The last report received again (at-least-once delivery from MQTT or a retried PATCH), e.g. a
+ * rejection arriving twice after the engine already re-routed the order. Reports should carry
+ * `by`: a second rejection by the new assignee with no note and no `by` is indistinguishable.
+ */
+function isRepeatOfLastReport(order: DispatchOrder, status: OrderStatus, note?: string, by?: string): boolean {
+  for (let i = order.history.length - 1; i >= 0; i--) {
+    const entry = order.history[i]!;
+    if (entry.type !== 'status') continue;
+    return entry.status === status && entry.note === note && entry.by === by;
+  }
+  return false;
 }
 
 function pushHistory(order: DispatchOrder, entry: OrderHistoryEntry): void {

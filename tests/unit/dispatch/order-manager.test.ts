@@ -3,7 +3,10 @@ import type { Alert, AlertEvent } from '../../../src/contracts/alert.js';
 import type { Level } from '../../../src/contracts/level.js';
 import type { DispatchOrder } from '../../../src/contracts/order.js';
 import type { DeviceContext } from '../../../src/contracts/registry.js';
+import type { DispatchDecision } from '../../../src/contracts/dispatch.js';
+import { defaultDecision } from '../../../src/dispatch/default-decision.js';
 import { assigneeFor, DEFAULT_DISPATCH_POLICY } from '../../../src/dispatch/dispatch-policy.js';
+import { dueAt, nextCheckAt } from '../../../src/dispatch/order-deadlines.js';
 import { OrderManager } from '../../../src/dispatch/order-manager.js';
 import { makeAlert } from '../../helpers/store-fixtures.js';
 import { makeContext } from '../../helpers/device-context.js';
@@ -19,15 +22,16 @@ function setup() {
   const stored = new Map<string, DispatchOrder>();
   let ids = 0;
   const manager = new OrderManager({
-    policy: DEFAULT_DISPATCH_POLICY,
     context: (id) => (id === 'wm-101' ? ctx : undefined),
     findByAlert: (alertId) => stored.get(alertId),
     scenarioDispatches: (id) => id !== 'silent-scenario',
+    department: (id) => (id === 'gas-company' ? { id, name: 'Gas company', phone: '95777' } : undefined),
     newId: () => `o${++ids}`,
   });
-  const apply = (type: AlertEvent['type'], level: Level, when: number, overrides: Partial<Alert> = {}) => {
+  const apply = (type: AlertEvent['type'], level: Level, when: number, overrides: Partial<Alert> = {}, decision?: Partial<DispatchDecision>) => {
     const alert = makeAlert({ id: 'a1', deviceId: 'wm-101', level, ...overrides });
-    const update = manager.onAlertEvent({ type, alert, to: level, at: when });
+    const full = { ...defaultDecision(DEFAULT_DISPATCH_POLICY, level), ...decision };
+    const update = manager.onAlertEvent({ type, alert, to: level, at: when }, full);
     if (update) stored.set(update.order.alertId, update.order);
     return update;
   };
@@ -60,15 +64,39 @@ describe('order manager', () => {
     const lowered = apply('deescalated', 'yellow', t0 + 3 * HOUR)!;
     expect(lowered.change).toBe('alert_level');
     expect(lowered.order).toMatchObject({ tier: 'street', priority: 4, level: 'red', version: 4 }); // never handed back down
+    expect(lowered.order.status).toBe('escalated'); // moved up a tier, nobody accepted yet
     const cleared = apply('cleared', 'yellow', t0 + 4 * HOUR)!;
+    expect(cleared.change).toBe('cancelled'); // withdrawn before anyone accepted
+    expect(cleared.order.status).toBe('cancelled');
+    expect(cleared.order.history.map((h) => h.type)).toEqual(['created', 'escalated', 'escalated', 'alert_level', 'cancelled']);
+  });
+
+  it('records a clear on an order someone already accepted, and leaves it to the handler', () => {
+    const { apply, manager, stored } = setup();
+    apply('opened', 'yellow', 0);
+    stored.set('a1', manager.applyStatus(stored.get('a1')!, 'accepted', HOUR, undefined, 'grid-1')!.order);
+    const cleared = apply('cleared', 'yellow', 2 * HOUR)!;
     expect(cleared.change).toBe('alert_cleared');
-    expect(cleared.order.history.map((h) => h.type)).toEqual(['created', 'escalated', 'escalated', 'alert_level', 'alert_cleared']);
+    expect(cleared.order).toMatchObject({ status: 'accepted', acceptedAt: HOUR });
+  });
+
+  it('takes tier, department, SLA and rule names from the policy decision', () => {
+    const { apply } = setup();
+    const t0 = at('2026-11-23T09:00:00');
+    const order = apply('opened', 'orange', t0, { category: 'gas' }, {
+      tier: 'street', department: 'gas-company', respondWithin: { ms: 10 * 60_000 }, warnAt: 0.5, rules: ['gas-to-gas-company'],
+    })!.order;
+    expect(order).toMatchObject({ tier: 'street', department: { id: 'gas-company', name: 'Gas company', phone: '95777' }, policyRules: ['gas-to-gas-company'] });
+    expect(order.responseDueAt).toBe(t0 + 10 * 60_000);
+    expect(order.sla).toEqual({ respondWithin: { ms: 600_000 }, resolveWithin: { ms: 24 * HOUR }, warnAt: 0.5 });
+    expect(nextCheckAt(order)).toBe(t0 + 5 * 60_000); // the warning, half-way to the response deadline
   });
 
   it('opens a fresh order when the alert escalates after its order was finished', () => {
     const { apply, manager, stored } = setup();
     apply('opened', 'orange', 0);
     const resolved = manager.applyStatus(stored.get('a1')!, 'resolved', HOUR)!.order;
+    expect(resolved).toMatchObject({ acceptedAt: HOUR, resolvedAt: HOUR });
     stored.set('a1', resolved);
     const again = apply('escalated', 'red', 2 * HOUR)!;
     expect(again.change).toBe('created');
@@ -83,7 +111,78 @@ describe('order manager', () => {
     expect(accepted.history.at(-1)).toMatchObject({ type: 'status', status: 'accepted', note: 'on my way', by: 'grid-7' });
     expect(manager.applyStatus(accepted, 'accepted', 2_000)).toBeUndefined();
     expect(() => manager.applyStatus(accepted, 'rejected', 3_000)).toThrow(expect.objectContaining({ code: 'ERR_ORDER_TRANSITION', statusCode: 409 }));
-    expect(() => manager.applyStatus(accepted, 'cancelled', 3_000)).toThrow(expect.objectContaining({ code: 'ERR_VALIDATION' }));
+    expect(() => manager.applyStatus(accepted, 'cancelled', 3_000)).toThrow(expect.objectContaining({ code: 'ERR_ORDER_TRANSITION' }));
+    expect(() => manager.applyStatus(accepted, 'escalated', 3_000)).toThrow(expect.objectContaining({ code: 'ERR_VALIDATION' }));
+    expect(accepted.acceptedAt).toBe(1_000);
+  });
+
+  it('re-routes a rejected order to the tier above the party that rejected it, once per rejection report', () => {
+    const { apply, manager } = setup();
+    const t0 = at('2026-11-23T09:00:00');
+    const order = apply('opened', 'yellow', t0)!.order;
+    const rejected = manager.applyStatus(order, 'rejected', t0 + HOUR, 'not our grid', 'grid-1')!.order;
+    expect(rejected).toMatchObject({ status: 'rejected', rejectedBy: ['grid-1'] });
+    // The policy still says "grid", but the grid refused: the community takes it, with a fresh response window.
+    const rerouted = manager.reroute(rejected, defaultDecision(DEFAULT_DISPATCH_POLICY, 'yellow'), t0 + HOUR);
+    expect(rerouted.change).toBe('rerouted');
+    expect(rerouted.order).toMatchObject({ status: 'escalated', tier: 'community', assignee: { placeId: 'community-1' } });
+    expect(rerouted.order.responseDueAt).toBe(t0 + HOUR + 24 * HOUR);
+    // The same rejection delivered again (MQTT at-least-once) changes nothing.
+    expect(manager.applyStatus(rerouted.order, 'rejected', t0 + 2 * HOUR, 'not our grid', 'grid-1')).toBeUndefined();
+    // A rejection by the new assignee is a new report.
+    const again = manager.applyStatus(rerouted.order, 'rejected', t0 + 2 * HOUR, 'not ours either', 'community-1')!.order;
+    expect(again.rejectedBy).toEqual(['grid-1', 'community-1']);
+    const street = manager.reroute(again, defaultDecision(DEFAULT_DISPATCH_POLICY, 'yellow'), t0 + 2 * HOUR).order;
+    expect(street).toMatchObject({ tier: 'street', status: 'escalated' });
+  });
+
+  it('escalates a missed response deadline up the ladder, then supervises at leadership', () => {
+    const { apply, manager } = setup();
+    const t0 = at('2026-11-23T09:00:00');
+    let order = apply('opened', 'orange', t0)!.order; // community, respond within 2 h, warn at 80 %
+    expect(dueAt(order, t0 + 95 * 60_000)).toBeUndefined();
+    const warning = dueAt(order, t0 + 96 * 60_000)!;
+    expect(warning).toEqual({ kind: 'response', dueAt: t0 + 2 * HOUR, type: 'warning' });
+    order = manager.deadlineDue(order, warning, t0 + 96 * 60_000).order;
+    expect(order.warned).toEqual([t0 + 2 * HOUR]);
+    expect(nextCheckAt(order)).toBe(t0 + 2 * HOUR); // warned once: next is the deadline itself
+
+    const miss = dueAt(order, t0 + 2 * HOUR)!;
+    expect(miss.type).toBe('overdue');
+    const first = manager.deadlineDue(order, miss, t0 + 2 * HOUR);
+    expect(first.change).toBe('overdue');
+    order = first.order;
+    expect(order).toMatchObject({ tier: 'street', status: 'escalated', priority: 4, overdueCount: 1 });
+    expect(order.supervision).toEqual([{ at: t0 + 2 * HOUR, deadline: 'response', dueAt: t0 + 2 * HOUR, from: 'community', to: 'street', priority: 4, nextDueAt: t0 + 4 * HOUR }]);
+    expect(order.responseDueAt).toBe(t0 + 4 * HOUR);
+
+    order = manager.deadlineDue(order, dueAt(order, t0 + 4 * HOUR)!, t0 + 4 * HOUR).order;
+    expect(order.supervision.at(-1)).toMatchObject({ from: 'street', to: 'leadership', priority: 5 });
+    expect(order.notify).toContain('leadership');
+    expect(order.tier).toBe('street');
+    order = manager.deadlineDue(order, dueAt(order, t0 + 6 * HOUR)!, t0 + 6 * HOUR).order;
+    expect(order.supervision.at(-1)).toMatchObject({ from: 'leadership', to: 'leadership', priority: 5 });
+    expect(order.overdueCount).toBe(3);
+    // Accepting stops the response clock; the resolution deadline keeps running.
+    const accepted = manager.applyStatus(order, 'accepted', t0 + 6 * HOUR + 60_000, undefined, 'street-1')!.order;
+    expect(dueAt(accepted, t0 + 7 * HOUR)).toBeUndefined();
+    expect(nextCheckAt(accepted)).toBe(t0 + Math.floor(0.8 * 24 * HOUR));
+  });
+
+  it('supervises a missed resolution deadline without taking the order from its handler', () => {
+    const { apply, manager } = setup();
+    const t0 = at('2026-11-23T09:00:00');
+    let order = apply('opened', 'orange', t0, {}, { warnAt: 0 })!.order;
+    order = manager.applyStatus(order, 'in_progress', t0 + HOUR, 'on site', 'community-1')!.order;
+    const miss = dueAt(order, t0 + 24 * HOUR)!;
+    expect(miss).toEqual({ kind: 'resolution', dueAt: t0 + 24 * HOUR, type: 'overdue' });
+    order = manager.deadlineDue(order, miss, t0 + 24 * HOUR).order;
+    expect(order).toMatchObject({ status: 'in_progress', tier: 'community', priority: 4, notify: ['street'] });
+    expect(order.supervision.at(-1)).toMatchObject({ deadline: 'resolution', from: 'community', to: 'street', nextDueAt: t0 + 48 * HOUR });
+    order = manager.deadlineDue(order, dueAt(order, t0 + 48 * HOUR)!, t0 + 48 * HOUR).order;
+    expect(order.supervision.at(-1)).toMatchObject({ from: 'street', to: 'leadership' });
+    const resolved = manager.applyStatus(order, 'resolved', t0 + 50 * HOUR)!.order;
+    expect(nextCheckAt(resolved)).toBeUndefined();
   });
 
   it('makes no order for scenarios that do not dispatch, or devices that left the registry', () => {
