@@ -48,7 +48,7 @@ export interface RiskwatchConfig {
   webhook: {
     /** One URL, or several separated by commas; each gets every order event. */
     url: string;
-    /** HMAC-SHA256 key for the `X-Riskwatch-Signature` header. */
+    /** HMAC-SHA256 key of the Standard Webhooks `webhook-signature` header (`whsec_…` base64, or any text). */
     secret: string;
     /** Per request. */
     timeout: string;

@@ -76,6 +76,14 @@ export const ERR_BUS_CONNECT = defineError('ERR_BUS_CONNECT', 'cannot connect to
 /** The broker answered SUBACK with failure (0x80 / reason code >= 0x80). */
 export const ERR_SUBSCRIBE_REFUSED = defineError('ERR_SUBSCRIBE_REFUSED', 'MQTT broker refused the subscription to %s (code %d)', 403);
 
+// --- webhooks: why a delivery attempt failed (kept as the outbox entry's last error) ----------
+/** The receiver answered, but not with 2xx (redirects included: the URL should be updated instead). */
+export const ERR_WEBHOOK_STATUS = defineError('ERR_WEBHOOK_STATUS', 'webhook receiver answered HTTP %d', 502);
+/** No answer within `webhook.timeout`. */
+export const ERR_WEBHOOK_TIMEOUT = defineError('ERR_WEBHOOK_TIMEOUT', 'webhook receiver did not answer within %d ms', 504);
+/** Connection refused or reset, DNS failure, TLS error, ... */
+export const ERR_WEBHOOK_UNREACHABLE = defineError('ERR_WEBHOOK_UNREACHABLE', 'webhook receiver unreachable: %s', 503);
+
 // --- runtime -------------------------------------------------------------------------------
 export const ERR_PIPELINE_STAGE = defineError('ERR_PIPELINE_STAGE', 'pipeline stage %s failed: %s', 500);
 export const ERR_EXPRESSION_EVAL = defineError('ERR_EXPRESSION_EVAL', 'expression %s failed: %s', 500);
