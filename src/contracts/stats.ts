@@ -1,50 +1,80 @@
 import type { Level } from './level.js';
 
+/** Dimensions `GET /api/stats` can break its figures down by. */
+export const STATS_GROUP_BY = ['scenario', 'level', 'place', 'grid', 'community'] as const;
+export type StatsGroupBy = (typeof STATS_GROUP_BY)[number];
+
 /** Filters of `GET /api/stats`. Time range applies to when alerts opened / orders were created. */
 export interface StatsQuery {
   scenario?: string;
   level?: Level | readonly Level[];
-  /** A place id, matched at the order's place, grid, community or street. */
+  /** A place id, matched at the alert's / order's place, grid, community or street. */
   place?: string;
   /** `from ≤ t < to` (epoch ms). */
   from?: number;
   to?: number;
   /** Also break the figures down by this dimension. */
-  groupBy?: 'scenario' | 'level' | 'place' | 'grid' | 'community';
+  groupBy?: StatsGroupBy;
 }
 
-/** Distribution summary of a duration in ms; null when there is no sample. */
+/**
+ * Distribution summary of a duration in ms; median and p90 are null when there is no sample.
+ * Percentiles by the nearest-rank method: always a duration some order really took.
+ */
 export interface DurationSummary {
   count: number;
   median: number | null;
   p90: number | null;
 }
 
-/** The closed-loop figures operators judge scenarios and tiers by. */
+/**
+ * The closed-loop figures operators judge scenarios and tiers by.
+ *
+ * Every order is in exactly one of: `closed` (办结: the handler resolved it; a resolved order later
+ * closed stays here), `falseAlarms` (the handler's verdict was "not a real risk", closed or not),
+ * `cancelled` (the engine withdrew it before acceptance) or `open` (still being handled).
+ */
 export interface StatsFigures {
   alerts: number;
   orders: number;
-  /** Orders finished by handling: resolved or closed (办结). */
+  /** Orders finished by handling (办结): resolved, or closed after being resolved. */
   closed: number;
-  /** closed / orders (办结率); null without orders. */
+  /**
+   * 办结率: closed / (orders − falseAlarms − cancelled), i.e. of the orders that were real work, the
+   * share finished. False alarms and cancellations are finished but not 办结, and they are left out
+   * of the base too, so that a noisy scenario shows in `falseAlarmRate` and not as slow handlers.
+   * Null when no order was real work.
+   */
   closureRate: number | null;
-  /** Of orders resolved, the share resolved by their resolution deadline; null when none resolved. */
+  /**
+   * Of the closed orders, the share resolved by the resolution deadline they were promised: no
+   * resolution deadline missed (no supervision for it) and resolvedAt ≤ resolutionDueAt. Null when
+   * none was closed.
+   */
   onTimeRate: number | null;
-  /** Created → accepted. */
+  /** Created → accepted, over the orders accepted so far. */
   timeToAccept: DurationSummary;
-  /** Created → resolved. */
+  /** Created → resolved, over the closed orders (a false alarm's verdict is not a resolution). */
   timeToResolve: DurationSummary;
-  /** Orders that missed at least one deadline. */
+  /** Orders that missed at least one deadline (overdueCount > 0). */
   overdue: number;
-  /** Orders handlers reported as false alarms. */
+  /** Orders handlers reported as false alarms (still so after being closed). */
   falseAlarms: number;
-  /** falseAlarms / orders with a handler's verdict (resolved, closed or false_alarm); null when none. */
+  /** falseAlarms / orders with a handler's verdict (closed or false alarm); null when none. */
   falseAlarmRate: number | null;
+  /** Orders withdrawn before acceptance because the alert was. */
+  cancelled: number;
+  /** Orders not finished yet. */
+  open: number;
 }
 
 export interface StatsReport {
+  /** The query as applied (levels always as a list). */
   query: StatsQuery;
   total: StatsFigures;
-  /** Present when `groupBy` is set: one row per value, largest order count first. */
+  /**
+   * Present when `groupBy` is set: one row per value, most orders first (then most alerts, then
+   * key). Alerts and orders without a grid (or community) form the group with key `""`.
+   */
   groups?: Array<{ key: string } & StatsFigures>;
 }
