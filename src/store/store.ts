@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { AlertRepository } from './alert-repository.js';
 import { closeDatabase, openDatabase, type Database } from './database.js';
+import { OrderEventRepository } from './order-event-repository.js';
 import { OrderRepository } from './order-repository.js';
 import { ModelStateRepository } from './model-state-repository.js';
 import { OutboxRepository } from './outbox-repository.js';
@@ -17,6 +18,7 @@ export class Store {
   readonly orders: OrderRepository;
   readonly outbox: OutboxRepository;
   readonly modelStates: ModelStateRepository;
+  readonly orderEvents: OrderEventRepository;
   /** One better-sqlite3 transaction wrapper, built once, that runs whatever function it is given. */
   private readonly runInTransaction: <T>(fn: () => T) => T;
 
@@ -25,6 +27,7 @@ export class Store {
     this.orders = new OrderRepository(db);
     this.outbox = new OutboxRepository(db);
     this.modelStates = new ModelStateRepository(db);
+    this.orderEvents = new OrderEventRepository(db);
     this.runInTransaction = db.transaction((fn: () => unknown) => fn()) as <T>(fn: () => T) => T;
   }
 

@@ -100,7 +100,7 @@ describe('SseConnection', () => {
     expect(transport.events().map((e) => e.id)).toEqual(['1', '2']);
   });
 
-  it('sends a keep-alive comment each heartbeat while idle, none while backed up, and stops at close', () => {
+  it('sends a keep-alive comment each heartbeat, none while backed up, and stops at close', () => {
     const { timers, state, tick } = manualTimers();
     const transport = new MemoryTransport(100);
     const connection = new SseConnection(transport, { heartbeatMs: 15_000, timers });
