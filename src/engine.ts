@@ -1,25 +1,43 @@
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { asyncScheduler, Subject, type Subscription } from 'rxjs';
 import { pino, type Logger } from 'pino';
 import type { Alert, AlertEvent } from './contracts/alert.js';
 import type { MessageBus } from './contracts/bus.js';
 import type { Scheduler } from './contracts/clock.js';
 import type { Detection } from './contracts/detection.js';
-import type { DispatchOrder } from './contracts/order.js';
+import type { DispatchDecision } from './contracts/dispatch.js';
+import type { DispatchOrder, OrderStatus } from './contracts/order.js';
 import type { RawMessage } from './contracts/reading.js';
 import type { Scenario } from './contracts/scenario.js';
 import { AlertManager } from './alerts/alert-manager.js';
-import type { AlertQuery, DeadLetterPage, DeadLetterQuery, EngineApi, HealthReport, OrderQuery, OrderStatusUpdate, Page } from './api/engine-api.js';
+import type {
+  AlertQuery, DeadDelivery, DeadLetterPage, DeadLetterQuery, DispatchPolicyInfo, EngineApi, HealthReport, OrderEventRecord,
+  OrderQuery, OrderStatusUpdate, Page,
+} from './api/engine-api.js';
+import type { StatsQuery, StatsReport } from './contracts/stats.js';
+import type { OrderTimeline, TimelineLang } from './contracts/timeline.js';
 import { EmbeddedBus } from './broker/embedded-bus.js';
 import { ExternalBus } from './broker/external-bus.js';
 import { deadLetterTopic, orderStatusFilter, parseOrderStatusTopic, telemetryFilter } from './broker/topics.js';
 import type { RiskwatchConfig } from './core/config.js';
-import { durationMs } from './core/config.js';
+import { durationMs, webhookUrls } from './core/config.js';
 import { createDiagnostics, type Diagnostics } from './core/diagnostics.js';
 import { ERR_NOT_FOUND, ERR_PIPELINE_STAGE, ERR_VALIDATION, isRiskwatchError, type RiskwatchError } from './core/errors.js';
-import { DEFAULT_DISPATCH_POLICY, type DispatchPolicy } from './dispatch/dispatch-policy.js';
+import { dispatchFacts } from './dispatch/dispatch-facts.js';
+import { DispatchQueue } from './dispatch/dispatch-queue.js';
+import { dueAt } from './dispatch/order-deadlines.js';
 import { OrderManager, type OrderChange, type OrderUpdate } from './dispatch/order-manager.js';
+import { buildOrderStats } from './dispatch/order-stats.js';
+import { buildOrderTimeline } from './dispatch/order-timeline.js';
 import { OutboxRelay } from './dispatch/outbox-relay.js';
+import { OverdueWatcher } from './dispatch/overdue-watcher.js';
+import { BUILT_IN_POLICY, type DispatchPolicyDefinition } from './dispatch/policy-definition.js';
+import { DispatchPolicyEngine } from './dispatch/policy-engine.js';
+import { loadDispatchPolicyFile } from './dispatch/policy-file.js';
+import { WebhookRelay } from './sinks/webhook-relay.js';
+import { snapshotEvent } from './engine/group-commit.js';
 import { detectRisks } from './engine/detect-risks.js';
 import { GroupCommit, type PendingChange } from './engine/group-commit.js';
 import { DeadLetterStore, type DeadLetter } from './ingest/dead-letters.js';
@@ -27,7 +45,7 @@ import { ingestTelemetry } from './ingest/ingest-operator.js';
 import { createTelemetryDecoder } from './ingest/telemetry-decoder.js';
 import { PERSONAL_FIELD_PATHS } from './registry/personal-data.js';
 import { loadRegistryFile } from './registry/registry-file.js';
-import type { Registry } from './registry/registry.js';
+import { DEFAULT_TIME_ZONE, type Registry } from './registry/registry.js';
 import { compileScenario, type CompiledScenario } from './scenarios/compile.js';
 import { assertScenarios, loadScenarioDir } from './scenarios/loader.js';
 import { openStore, type Store } from './store/store.js';
@@ -45,7 +63,8 @@ export interface EngineDeps {
   logger?: Logger;
   /** Default: embedded aedes, or an external broker when `mqtt.broker` is set. */
   bus?: MessageBus;
-  dispatchPolicy?: DispatchPolicy;
+  /** The dispatch policy; default: the configured file (`{rules}/dispatch/policy.yaml`), else built-in. */
+  dispatchPolicy?: DispatchPolicyDefinition;
   /** Registry and scenarios may be given directly instead of from the configured files. */
   registry?: Registry;
   scenarios?: Scenario[];
@@ -65,6 +84,11 @@ export interface EngineCounters {
   expressionErrors: number;
   publishFailures: number;
   publishesDenied: number;
+  overdue: number;
+  deadlineWarnings: number;
+  webhookDelivered: number;
+  webhookFailedAttempts: number;
+  webhookDead: number;
 }
 
 /**
@@ -82,6 +106,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   readonly counters: EngineCounters = {
     messages: 0, rejected: 0, detections: 0, alertEvents: 0, alertsSuppressed: 0, ordersCreated: 0,
     orderUpdates: 0, statusUpdatesRejected: 0, stageErrors: 0, expressionErrors: 0, publishFailures: 0, publishesDenied: 0,
+    overdue: 0, deadlineWarnings: 0, webhookDelivered: 0, webhookFailedAttempts: 0, webhookDead: 0,
   };
 
   private readonly diag: Diagnostics;
@@ -101,6 +126,12 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   private orders!: OrderManager;
   private relay!: OutboxRelay;
   private commits!: GroupCommit;
+  private policy!: DispatchPolicyEngine;
+  private readonly dispatchQueue = new DispatchQueue();
+  private watcher!: OverdueWatcher;
+  private webhooks: WebhookRelay[] = [];
+  private readonly orderEventListeners = new Set<(event: OrderEventRecord) => void>();
+  private lastEventPruneAt = -Infinity;
   private readonly deadLetters: DeadLetterStore;
 
   constructor(readonly config: RiskwatchConfig, private readonly deps: EngineDeps = {}) {
@@ -127,6 +158,8 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     this.registryRef = deps.registry ?? loadRegistryFile(config.registry);
     this.scenarioList = deps.scenarios ?? assertScenarios(loadScenarioDir(config.rules));
     const byId = new Map(this.scenarioList.map((s) => [s.id, s]));
+    // A bad policy file refuses the start, like a bad scenario: better than routing wrongly.
+    this.policy = new DispatchPolicyEngine(deps.dispatchPolicy ?? this.loadPolicyFile(), this.scheduler.now());
 
     // 2. Sinks first: the store, the outbox relay and the bus it publishes to.
     this.store = openStore(config.data);
@@ -150,20 +183,48 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
       },
       onTimedEvent: (event) => this.commitAlertEvent(event),
     });
+    const hookUrls = webhookUrls(config);
+    this.webhooks = hookUrls.map((url) => new WebhookRelay({
+      outbox: this.store.outbox,
+      url,
+      sink: webhookSink(url),
+      secret: config.webhook.secret,
+      timeoutMs: durationMs(config.webhook.timeout),
+      maxAttempts: config.webhook.maxAttempts,
+      concurrency: config.webhook.concurrency,
+      retryBaseMs: durationMs(config.webhook.retryBase),
+      retryMaxMs: durationMs(config.webhook.retryMax),
+      scheduler: this.scheduler,
+      onDelivered: () => {
+        this.counters.webhookDelivered++;
+      },
+      onAttemptFailed: (_entry, err) => {
+        this.counters.webhookFailedAttempts++;
+        this.diag.webhookAttemptFailed(url, err);
+      },
+      onDead: (entry, err) => {
+        this.counters.webhookDead++;
+        this.diag.webhookDead(url, entry.id, err);
+      },
+    }));
     this.commits = new GroupCommit({
       store: this.store,
       prefix: this.prefix,
+      orderSinks: hookUrls.map(webhookSink),
       now: () => this.scheduler.now(),
       onCommitted: (changes) => this.announce(changes),
       onError: (err) => this.stageFailed('store', err),
     });
     this.alerts.restore(this.store.alerts.findOpen());
     this.orders = new OrderManager({
-      policy: deps.dispatchPolicy ?? DEFAULT_DISPATCH_POLICY,
       context: (deviceId) => this.registryRef.context(deviceId),
       findByAlert: (alertId) => this.commits.pendingOrderFor(alertId) ?? this.store.orders.findByAlert(alertId),
       scenarioDispatches: (id) => byId.get(id)?.dispatch ?? false,
+      department: (id) => this.registryRef.department(id),
     });
+    // Deadlines keep running across a restart: re-arm every unfinished order (past ones fire at once).
+    this.watcher = new OverdueWatcher(this.scheduler, (orderId, now) => this.onDeadline(orderId, now));
+    for (const order of this.store.orders.listUnfinished()) this.watcher.watch(order);
 
     // 3. The pipeline.
     const onExpressionError = (scenarioId: string) => (err: Error) => {
@@ -202,11 +263,14 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     try {
       await this.bus.open();
       this.relay.kick(); // republish whatever a previous run committed but the broker never took
+      for (const hook of this.webhooks) hook.kick();
       await this.bus.subscribe(telemetryFilter(this.prefix), (topic, payload) => this.ingest(topic, payload));
       await this.bus.subscribe(orderStatusFilter(this.prefix), (topic, payload) => this.onStatusMessage(topic, payload));
     } catch (err) {
       // A port in use or an unreachable broker: leave nothing half-open behind.
       this.relay.stop();
+      for (const hook of this.webhooks) hook.stop();
+      this.watcher.dispose();
       this.pipeline.unsubscribe();
       for (const c of this.compiled) c.model.dispose();
       this.alerts.dispose();
@@ -223,18 +287,26 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
       devices: this.registryRef.counts().devices,
       pendingOutbox: this.store.outbox.countPending(),
       restoredKeys,
+      dispatchPolicy: this.policy.info().source,
+      watchedOrders: this.watcher.size,
+      webhooks: this.webhooks.length,
     });
   }
 
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    await this.dispatchQueue.whenIdle();
     this.commits.flush();
+    this.watcher.dispose();
+    for (const hook of this.webhooks) hook.stop();
     // No new delivery passes; what is committed but not taken by the broker stays in the outbox
     // and goes out on the next start. (Waiting for it here could wait forever on a dead broker.)
     this.relay.stop();
     await this.bus.close(); // no more input; an external bus waits briefly for outstanding PUBACKs
     await this.relay.whenIdle();
+    await Promise.all(this.webhooks.map((hook) => hook.whenIdle()));
+    await this.dispatchQueue.whenIdle();
     this.commits.flush();
     const at = this.scheduler.now();
     let snapshotKeys = 0;
@@ -248,6 +320,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     this.pipeline?.unsubscribe();
     for (const c of this.compiled) c.model.dispose();
     this.alerts.dispose();
+    await this.dispatchQueue.whenIdle();
     this.commits.flush(); // what arrived while the bus closed
     this.store.close();
     this.diag.engineStopped(snapshotKeys);
@@ -267,9 +340,18 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     this.commits.flush();
   }
 
-  /** Commits what is pending and waits until every committed announcement is with the broker. */
-  async flush(): Promise<void> {
+  /**
+   * Waits until every queued order change is decided (dispatch policy) and applied, then commits.
+   * For replay and tests that drive the engine on a virtual clock and look at the store right after.
+   */
+  async settle(): Promise<void> {
+    await this.dispatchQueue.whenIdle();
     this.commits.flush();
+  }
+
+  /** Settles, then waits until every committed announcement is with the broker. */
+  async flush(): Promise<void> {
+    await this.settle();
     this.relay.kick();
     await this.relay.whenIdle();
   }
@@ -287,6 +369,8 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
         openAlerts: this.alerts?.openCount ?? 0,
         outboxPending: this.store?.isOpen ? this.store.outbox.countPending() : 0,
         deadLetters: this.deadLetters.total,
+        watchedOrders: this.watcher?.size ?? 0,
+        dispatchQueue: this.dispatchQueue.pending,
       },
     };
   }
@@ -307,15 +391,72 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     return this.store.orders.get(id);
   }
 
-  updateOrderStatus(id: string, update: OrderStatusUpdate): DispatchOrder {
-    this.commits.flush(); // read the order as the last burst left it
-    const order = this.store.orders.get(id);
-    if (!order) throw ERR_NOT_FOUND('order', id);
-    const result = this.orders.applyStatus(order, update.status, this.scheduler.now(), update.note, update.by);
-    if (!result) return order;
-    this.commits.stage({ update: result });
+  /**
+   * A status report, applied in turn with every other order change (see DispatchQueue). A
+   * rejection is followed at once by a re-route decided by the policy; the answer is the order as
+   * stored after both.
+   */
+  async updateOrderStatus(id: string, update: OrderStatusUpdate): Promise<DispatchOrder> {
+    const result = await this.dispatchQueue.run(
+      () => this.rerouteDecision(id, update.status),
+      (decision) => {
+        const order = this.currentOrder(id);
+        if (!order) throw ERR_NOT_FOUND('order', id);
+        const at = this.scheduler.now();
+        const changed = this.orders.applyStatus(order, update.status, at, update.note, update.by);
+        if (!changed) return order;
+        this.commits.stage({ update: changed });
+        if (changed.order.status !== 'rejected' || !decision) return changed.order;
+        const rerouted = this.orders.reroute(changed.order, decision, at);
+        this.commits.stage({ update: rerouted });
+        return rerouted.order;
+      },
+    );
     this.commits.flush(); // the API answers with the stored state
-    return result.order;
+    return result;
+  }
+
+  getOrderTimeline(id: string, lang: TimelineLang): OrderTimeline | undefined {
+    const order = this.store.orders.get(id);
+    if (!order) return undefined;
+    const alert = this.store.alerts.get(order.alertId);
+    const timeZone = this.registryRef.context(order.deviceId)?.timeZone ?? this.registryRef.place(order.placeId)?.timeZone ?? DEFAULT_TIME_ZONE;
+    return buildOrderTimeline(order, alert, lang, timeZone, { placeName: (placeId) => this.registryRef.place(placeId)?.name });
+  }
+
+  stats(query: StatsQuery): StatsReport {
+    return buildOrderStats(this.store.db, query);
+  }
+
+  orderEventsAfter(afterId: number, limit: number): OrderEventRecord[] {
+    return this.store.orderEvents.after(afterId, limit);
+  }
+
+  onOrderEvent(listener: (event: OrderEventRecord) => void): () => void {
+    this.orderEventListeners.add(listener);
+    return () => this.orderEventListeners.delete(listener);
+  }
+
+  listDeadDeliveries(limit: number): DeadDelivery[] {
+    return this.store.outbox.listDead(limit);
+  }
+
+  redeliver(id: number): boolean {
+    const revived = this.store.outbox.revive(id);
+    if (revived) for (const hook of this.webhooks) hook.kick();
+    return revived;
+  }
+
+  dispatchPolicy(): DispatchPolicyInfo {
+    return this.policy.info();
+  }
+
+  /** Re-reads the policy file. A bad file throws ERR_POLICY_INVALID and the running policy stays. */
+  async reloadDispatchPolicy(): Promise<DispatchPolicyInfo> {
+    const definition = this.loadPolicyFile();
+    this.policy.replace(definition, this.scheduler.now());
+    this.diag.dispatchPolicyLoaded(definition.source, definition.rules.length);
+    return this.policy.info();
   }
 
   listScenarios(): Scenario[] {
@@ -338,32 +479,119 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     }
   }
 
-  private commitAlertEvent(event: AlertEvent): void {
-    let update: OrderUpdate | undefined;
-    try {
-      update = this.orders.onAlertEvent(event);
-    } catch (err) {
-      this.stageFailed('dispatch', err as Error);
-    }
+  /**
+   * An alert changed: decide its order (the policy runs for openings and escalations) and stage
+   * both in turn with every other order change. The alert is snapshotted now: by the time the
+   * policy answers, later readings may have changed it again.
+   */
+  private commitAlertEvent(live: AlertEvent): void {
     this.counters.alertEvents++;
-    this.commits.stage(update ? { event, update } : { event });
+    const event = snapshotEvent(live);
+    this.dispatchQueue.push<DispatchDecision | undefined>({
+      prepare: () => (this.orders.needsDecision(event) ? this.decide(event) : undefined),
+      apply: (decision) => {
+        let update: OrderUpdate | undefined;
+        try {
+          update = this.orders.onAlertEvent(event, decision);
+        } catch (err) {
+          this.stageFailed('dispatch', err as Error);
+        }
+        this.commits.stage(update ? { event, update } : { event });
+      },
+      fail: (err) => {
+        // The alert itself is still recorded and announced; only its order could not be decided.
+        this.stageFailed('dispatch', err);
+        this.commits.stage({ event });
+      },
+    });
+  }
+
+  private decide(event: AlertEvent): Promise<DispatchDecision> | undefined {
+    const ctx = this.registryRef.context(event.alert.deviceId);
+    if (!ctx) return undefined;
+    const subjectId = ctx.subject?.id;
+    const existing = this.commits.pendingOrderFor(event.alert.id) ?? this.store.orders.findByAlert(event.alert.id);
+    let openOrdersOfSubject = subjectId ? this.store.orders.countOpenForSubject(subjectId) : 0;
+    if (existing && existing.subject?.id === subjectId && openOrdersOfSubject > 0 && existing.status !== 'cancelled') openOrdersOfSubject--;
+    return this.policy.decide(dispatchFacts({ alert: event.alert, ctx, at: event.at, openOrdersOfSubject, rejectedBy: existing?.rejectedBy ?? [] }));
+  }
+
+  /** For a rejection: the policy's decision with the rejecting party added to `rejectedBy`. */
+  private rerouteDecision(id: string, status: OrderStatus): Promise<DispatchDecision> | undefined {
+    if (status !== 'rejected') return undefined;
+    const order = this.currentOrder(id);
+    const alert = order ? this.store.alerts.get(order.alertId) : undefined;
+    const ctx = order ? this.registryRef.context(order.deviceId) : undefined;
+    if (!order || !alert || !ctx) return undefined;
+    const rejectedBy = [...order.rejectedBy, order.department?.id ?? order.assignee.placeId];
+    const openOrdersOfSubject = ctx.subject ? Math.max(0, this.store.orders.countOpenForSubject(ctx.subject.id) - 1) : 0;
+    return this.policy.decide(dispatchFacts({ alert, ctx, at: this.scheduler.now(), openOrdersOfSubject, rejectedBy }));
+  }
+
+  /** A deadline timer fired: whatever is due now (a warning or a miss) is applied in turn. */
+  private onDeadline(orderId: string, now: number): void {
+    this.dispatchQueue.push<undefined>({
+      prepare: () => undefined,
+      apply: () => {
+        const order = this.currentOrder(orderId);
+        if (!order) return;
+        const due = dueAt(order, this.scheduler.now());
+        if (!due) {
+          this.watcher.watch(order); // moved on meanwhile (accepted, re-armed): watch the new times
+          return;
+        }
+        const update = this.orders.deadlineDue(order, due, now);
+        if (due.type === 'overdue') this.counters.overdue++;
+        else this.counters.deadlineWarnings++;
+        this.commits.stage({ update });
+      },
+      fail: (err) => this.stageFailed('deadlines', err),
+    });
+  }
+
+  /** The newest version of an order: staged in this burst, else stored. */
+  private currentOrder(id: string): DispatchOrder | undefined {
+    return this.commits.pendingOrder(id) ?? this.store.orders.get(id);
+  }
+
+  private loadPolicyFile(): DispatchPolicyDefinition {
+    const file = this.config.dispatch.policy || join(this.config.rules, 'dispatch', 'policy.yaml');
+    if (!this.config.dispatch.policy && !existsSync(file)) return BUILT_IN_POLICY;
+    // Checked against the registry (departments) and the scenarios (categories, ids): a typo is refused.
+    return loadDispatchPolicyFile(file, { registry: this.registryRef, scenarios: this.scenarioList });
   }
 
   /** After the group commit: announce in commit order. */
   private announce(changes: PendingChange[]): void {
     this.relay.kick();
-    for (const { event, update } of changes) {
+    let orders = false;
+    for (const { event, update, orderEvent } of changes) {
       if (event) {
         this.diag.alertChanged(event);
         this.emit('alert', event);
       }
       if (update) {
+        orders = true;
         if (update.change === 'created') this.counters.ordersCreated++;
         else this.counters.orderUpdates++;
+        this.watcher.watch(update.order);
         this.diag.orderChanged(update.order, update.change);
         this.emit('order', update.order, update.change);
       }
+      if (orderEvent) for (const listener of this.orderEventListeners) notifySafely(listener, orderEvent);
     }
+    if (orders) {
+      for (const hook of this.webhooks) hook.kick();
+      this.pruneOrderEvents();
+    }
+  }
+
+  /** The SSE history is kept `dispatch.retainEvents` (7 days): checked at most every 10 minutes. */
+  private pruneOrderEvents(): void {
+    const now = this.scheduler.now();
+    if (now - this.lastEventPruneAt < 10 * 60_000) return;
+    this.lastEventPruneAt = now;
+    this.store.orderEvents.pruneOlderThan(now - durationMs(this.config.dispatch.retainEvents));
   }
 
   private reject(raw: RawMessage, err: RiskwatchError): void {
@@ -394,11 +622,15 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
       const accepted: OrderStatusUpdate = { status: update.status };
       if (typeof update.note === 'string') accepted.note = update.note;
       if (typeof update.by === 'string') accepted.by = update.by;
-      this.updateOrderStatus(orderId, accepted);
+      this.updateOrderStatus(orderId, accepted).catch((err: unknown) => this.statusRejected(orderId, err));
     } catch (err) {
-      this.counters.statusUpdatesRejected++;
-      this.diag.statusUpdateRejected(orderId, isRiskwatchError(err) ? err.code : 'ERR_INTERNAL');
+      this.statusRejected(orderId, err);
     }
+  }
+
+  private statusRejected(orderId: string, err: unknown): void {
+    this.counters.statusUpdatesRejected++;
+    this.diag.statusUpdateRejected(orderId, isRiskwatchError(err) ? err.code : 'ERR_INTERNAL');
   }
 
   private stageFailed(stage: string, err: Error): void {
@@ -438,6 +670,20 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
 function fingerprint(scenario: Scenario): string {
   const { source: _source, ...definition } = scenario;
   return JSON.stringify(definition);
+}
+
+/** Outbox sink name of a webhook endpoint. */
+function webhookSink(url: string): string {
+  return `webhook:${url}`;
+}
+
+/** A failing SSE listener must not stop the others or the engine. */
+function notifySafely(listener: (event: OrderEventRecord) => void, event: OrderEventRecord): void {
+  try {
+    listener(event);
+  } catch {
+    // the stream route unsubscribes broken connections itself
+  }
 }
 
 function isConnected(bus: MessageBus | undefined): boolean {

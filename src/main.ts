@@ -48,6 +48,20 @@ export async function runEngine(config: RiskwatchConfig, logger: Logger = create
   return result;
 }
 
+/**
+ * SIGHUP re-reads the dispatch policy file (the Unix convention for "reload your configuration").
+ * A bad file is reported and the running policy stays in force.
+ */
+export function reloadPolicyOnHangup(engine: Engine, logger: Logger): void {
+  process.on('SIGHUP', () => {
+    engine.reloadDispatchPolicy().then(
+      (info) => logger.info({ source: info.source, rules: info.rules.length }, 'dispatch policy reloaded'),
+      (err: Error & { code?: string; details?: unknown }) =>
+        logger.error({ code: err.code, err: err.message, details: err.details }, 'dispatch policy file rejected; the running policy stays in force'),
+    );
+  });
+}
+
 /** SIGINT / SIGTERM stop the engine cleanly (outbox drained, database closed) and exit. */
 export function exitOnSignals(stop: () => Promise<void>, logger: Logger): void {
   let signalled = false;

@@ -9,6 +9,7 @@ import { ERR_BUS_TOPIC_INVALID } from '../core/errors.js';
  *   {prefix}/alerts/{level}/{scenarioId} engine → anyone   (engine-owned)
  *   {prefix}/orders/{tier}/{orderId}     engine → dispatch (engine-owned)
  *   {prefix}/orders/{orderId}/status     dispatch → engine
+ *   {prefix}/orders/{orderId}/overdue    engine → dispatch (engine-owned): deadline warnings and misses
  *   {prefix}/deadletter/{reason}         engine → operators (engine-owned)
  *
  * Ids become single topic levels. MQTT gives `/` (level separator) and `+ #` (wildcards) a meaning
@@ -68,6 +69,16 @@ export function alertTopic(prefix: string, level: Level, scenarioId: string): st
 export function orderTopic(prefix: string, tier: Tier, orderId: string): string {
   const segment = orderId === STATUS ? '%73tatus' : encodeTopicSegment(orderId);
   return `${prefix}/orders/${tier}/${segment}`;
+}
+
+/** `rw/orders/{orderId}/overdue`: a deadline warning or miss (超时预警 / 督办) of one order. */
+export function orderOverdueTopic(prefix: string, orderId: string): string {
+  return `${prefix}/orders/${encodeTopicSegment(orderId)}/overdue`;
+}
+
+/** `rw/orders/+/overdue`: every order's deadline warnings and misses. */
+export function orderOverdueFilter(prefix: string = DEFAULT_TOPIC_PREFIX): string {
+  return `${prefix}/orders/+/overdue`;
 }
 
 /** `rw/orders/+/status`: status updates from dispatch systems. */

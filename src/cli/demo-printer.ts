@@ -43,13 +43,18 @@ export function printEngineEvents(engine: Engine, write: (line: string) => void,
     write(`${dim(clock(event.at))}  ALERT  ${paint(level, `● ${label.padEnd(7)}`)} ${a.scenarioId.padEnd(28)} ${placeOf(a.placeId)}  ${dim(`${a.deviceId}${change}`)}\n${' '.repeat(17)}${a.summary}`);
   });
 
+  // The changes a watcher of the demo cares about; status reports and notes are in the API.
+  const VERBS: Partial<Record<OrderChange, string>> = {
+    created: 'NEW', escalated: 'ESCALATED', overdue: 'OVERDUE', deadline_warning: 'DUE SOON', rerouted: 'REROUTED', cancelled: 'CANCELLED',
+  };
   engine.on('order', (order: DispatchOrder, change: OrderChange) => {
-    if (change !== 'created' && change !== 'escalated') return;
-    const verb = change === 'created' ? 'NEW' : 'ESCALATED';
+    const verb = VERBS[change];
+    if (!verb) return;
     const to = order.assignee.office ?? short(order.assignee.placeName);
+    const department = order.department ? ` + ${order.department.name}` : '';
     const notify = order.notify.length ? `, notify ${order.notify.join(', ')}` : '';
     write(
-      `${dim(clock(order.updatedAt))}  ORDER  ${paint(order.level, `▶ ${verb.padEnd(9)}`)} → ${order.tier} "${to}"${notify}; respond by ${deadline(order.responseDueAt, order.updatedAt)}, resolve by ${deadline(order.resolutionDueAt, order.updatedAt)}  ${dim(order.id.slice(0, 8))}`,
+      `${dim(clock(order.updatedAt))}  ORDER  ${paint(order.level, `▶ ${verb.padEnd(9)}`)} → ${order.tier} "${to}"${department}${notify}; respond by ${deadline(order.responseDueAt, order.updatedAt)}, resolve by ${deadline(order.resolutionDueAt, order.updatedAt)}  ${dim(order.id.slice(0, 8))}`,
     );
   });
 }

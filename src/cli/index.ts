@@ -1,10 +1,13 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from './config-sources.js';
 import { withShippedDefaults } from './shipped-paths.js';
-import { createLogger, exitOnSignals, runEngine } from '../main.js';
+import { createLogger, exitOnSignals, reloadPolicyOnHangup, runEngine } from '../main.js';
 import { printEngineEvents } from './demo-printer.js';
 import { formatScenarioIssue, loadScenarioDir, type ScenarioIssue } from '../scenarios/loader.js';
 import { configKeys } from '../core/config.js';
+import { formatPolicyIssue, loadDispatchPolicyFile, type PolicyIssue, type PolicyLoadOptions } from '../dispatch/policy-file.js';
+import { loadRegistryFile } from '../registry/registry-file.js';
 import { envName, flagName } from './config-sources.js';
 import { startDemoFleet } from '../../simulators/demo-fleet.js';
 
@@ -15,7 +18,8 @@ const HELP = `riskwatch — IoT risk early-warning engine
 Usage:
   riskwatch start [flags]            the engine alone (embedded MQTT broker on 1883, HTTP API on 8080)
   riskwatch demo [flags]             the engine plus a simulated fleet with injected incidents (npm start)
-  riskwatch rules validate [DIR]     check scenario files; prints file:line field: problem
+  riskwatch rules validate [DIR]     check scenario files and DIR/dispatch/policy.yaml (departments against
+                                     --registry FILE); prints file:line field: problem
   riskwatch config                   every configuration key with its flag, env var and default
 
 Flags (every configuration key has one; see \`riskwatch config\`):
@@ -66,6 +70,7 @@ async function start(args: string[], demo: boolean): Promise<void> {
   const running = await runEngine(config, logger);
   const { engine } = running;
   const http = running.httpPort !== undefined ? `http://localhost:${running.httpPort}` : 'disabled';
+  reloadPolicyOnHangup(engine, logger);
   if (!demo) {
     exitOnSignals(running.stop, logger);
     return;
@@ -84,9 +89,11 @@ async function start(args: string[], demo: boolean): Promise<void> {
 }
 
 function validateRules(args: string[]): void {
-  const [sub, dir = 'rules'] = args;
-  if (sub !== 'validate') {
-    console.error('usage: riskwatch rules validate [DIR]');
+  const [sub, ...flags] = args;
+  const { config, rest } = loadConfig(flags, process.env);
+  const [dir = 'rules', ...extra] = rest;
+  if (sub !== 'validate' || extra.length > 0) {
+    console.error('usage: riskwatch rules validate [DIR] [--registry FILE]');
     process.exitCode = 2;
     return;
   }
@@ -98,4 +105,26 @@ function validateRules(args: string[]): void {
     for (const issue of issues) console.log(`error ${formatScenarioIssue(issue)}`);
   }
   if (errors.length > 0) process.exitCode = 1;
+  validatePolicy(join(dir, 'dispatch', 'policy.yaml'), withShippedDefaults(config).registry, scenarios);
+}
+
+/** The dispatch policy beside the scenarios, when there is one; departments checked against the registry. */
+function validatePolicy(file: string, registryFile: string, scenarios: PolicyLoadOptions['scenarios']): void {
+  if (!existsSync(file)) return;
+  const options: PolicyLoadOptions = { scenarios };
+  try {
+    options.registry = loadRegistryFile(registryFile);
+  } catch (err) {
+    console.log(`note  departments not checked: ${(err as Error).message}`);
+  }
+  try {
+    const policy = loadDispatchPolicyFile(file, options);
+    const checked = options.registry ? `, departments checked against ${registryFile}` : '';
+    console.log(`ok    ${policy.source}  (dispatch policy, ${policy.rules.length} rules${checked})`);
+  } catch (err) {
+    const issues = ((err as { details?: { errors?: PolicyIssue[] } }).details?.errors ?? []);
+    if (issues.length === 0) console.log(`error ${(err as Error).message}`);
+    for (const issue of issues) console.log(`error ${formatPolicyIssue(issue)}`);
+    process.exitCode = 1;
+  }
 }

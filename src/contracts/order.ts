@@ -53,6 +53,8 @@ export interface Department {
   name: string;
   /** The department's duty hotline: an organisation's number, not personal data. */
   phone?: string;
+  /** What it handles (`gas`, `water`, `fire`, `property`), from the registry. */
+  kind?: string;
 }
 
 /** The SLA an order was given, as the policy stated it, so re-armed deadlines use the same spans. */

@@ -9,7 +9,13 @@ import type { DispatchOrder } from '../contracts/order.js';
  * scenario, level, tier and place id — never with subject contact data.
  */
 export interface Diagnostics {
-  engineStarted(info: { broker: string; mqttPort?: number; scenarios: number; devices: number; pendingOutbox: number; restoredKeys: number }): void;
+  engineStarted(info: {
+    broker: string; mqttPort?: number; scenarios: number; devices: number; pendingOutbox: number; restoredKeys: number;
+    dispatchPolicy: string; watchedOrders: number; webhooks: number;
+  }): void;
+  dispatchPolicyLoaded(source: string, rules: number): void;
+  webhookAttemptFailed(url: string, err: Error): void;
+  webhookDead(url: string, outboxId: number, err: Error): void;
   engineStopped(snapshotKeys: number): void;
   scenarioLoaded(id: string, model: string, source: string | undefined): void;
   alertChanged(event: AlertEvent): void;
@@ -49,6 +55,10 @@ export function createDiagnostics(logger: Logger): Diagnostics {
       ),
     // Debug, not warn: a flood of garbage must not turn into a flood of log lines (it is counted instead).
     readingRejected: (code, topic, message) => ingest.debug({ code, topic }, message),
+    dispatchPolicyLoaded: (source, rules) => dispatch.info({ source, rules }, 'dispatch policy loaded'),
+    // Endpoints are logged without their query string: it may carry an access token.
+    webhookAttemptFailed: (url, err) => sinks.warn({ endpoint: endpointOf(url), err: err.message }, 'webhook delivery failed, will retry'),
+    webhookDead: (url, outboxId, err) => sinks.error({ endpoint: endpointOf(url), outboxId, err: err.message }, 'webhook delivery gave up: dead-lettered'),
     publishFailed: (topic, err) => sinks.warn({ topic, err: err.message }, 'publish failed, will retry'),
     busConnection: (url, connected) => (connected ? engine.info({ broker: url }, 'broker connected') : engine.warn({ broker: url }, 'broker connection lost, reconnecting')),
     publishDenied: (clientId, topic, reason) => engine.warn({ clientId, topic, reason }, 'client publish refused'),
@@ -57,4 +67,14 @@ export function createDiagnostics(logger: Logger): Diagnostics {
     stageFailed: (stage, err) => engine.error({ stage, err: err.message, stack: err.stack }, 'pipeline stage failed'),
     expressionFailed: (scenarioId, err) => scenarios.debug({ scenario: scenarioId, err: err.message }, 'expression evaluation failed'),
   };
+}
+
+/** `https://host/path` of a URL, without credentials or query. */
+function endpointOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(invalid url)';
+  }
 }

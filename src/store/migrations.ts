@@ -141,6 +141,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE orders ADD COLUMN resolution_due_at INTEGER;
       ALTER TABLE orders ADD COLUMN overdue_count INTEGER NOT NULL DEFAULT 0;
       CREATE INDEX orders_subject ON orders (subject_id) WHERE subject_id IS NOT NULL;
+
+      -- Orders written before this migration: give them the new columns and the fields every
+      -- order now has (an SLA of the spans they were given, no warnings, no supervision yet).
+      UPDATE orders SET
+        subject_id = json_extract(body, '$.subject.id'),
+        priority = json_extract(body, '$.priority'),
+        response_due_at = json_extract(body, '$.responseDueAt'),
+        resolution_due_at = json_extract(body, '$.resolutionDueAt'),
+        body = json_insert(body,
+          '$.sla', json_object(
+            'respondWithin', json_object('ms', json_extract(body, '$.responseDueAt') - json_extract(body, '$.createdAt')),
+            'resolveWithin', json_object('ms', json_extract(body, '$.resolutionDueAt') - json_extract(body, '$.createdAt')),
+            'warnAt', 0.8),
+          '$.policyRules', json('[]'),
+          '$.warned', json('[]'),
+          '$.overdueCount', 0,
+          '$.supervision', json('[]'),
+          '$.rejectedBy', json('[]'));
     `,
   },
 ];

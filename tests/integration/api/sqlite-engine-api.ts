@@ -9,7 +9,11 @@ import type {
 import type { StatsQuery, StatsReport } from '../../../src/contracts/stats.js';
 import type { OrderTimeline, TimelineLang } from '../../../src/contracts/timeline.js';
 import type { Page } from '../../../src/store/page.js';
+import { buildOrderStats } from '../../../src/dispatch/order-stats.js';
+import { buildOrderTimeline } from '../../../src/dispatch/order-timeline.js';
 import type { Store } from '../../../src/store/store.js';
+import type { OrderChange } from '../../../src/dispatch/order-manager.js';
+import { cloudEvent } from '../../../src/sinks/cloud-event.js';
 
 /** A minimal lifecycle for the test: enough to tell allowed, idempotent and illegal updates apart. */
 const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
@@ -38,6 +42,7 @@ export interface DeadLetterRecord {
 export class SqliteEngineApi implements EngineApi {
   brokerConnected = true;
   readonly deadLetterQueries: DeadLetterQuery[] = [];
+  private readonly orderEventListeners = new Set<(event: OrderEventRecord) => void>();
 
   constructor(
     readonly store: Store,
@@ -99,28 +104,55 @@ export class SqliteEngineApi implements EngineApi {
   }
 
   // Filled in by the parts of the dispatch loop that serve them (timeline, stats, SSE, deliveries, policy).
-  getOrderTimeline(_id: string, _lang: TimelineLang): OrderTimeline | undefined {
-    throw new Error('not in the test double yet');
+  getOrderTimeline(id: string, lang: TimelineLang): OrderTimeline | undefined {
+    const order = this.store.orders.get(id);
+    if (!order) return undefined;
+    return buildOrderTimeline(order, this.store.alerts.get(order.alertId), lang, 'Asia/Shanghai');
   }
 
-  stats(_query: StatsQuery): StatsReport {
-    throw new Error('not in the test double yet');
+  stats(query: StatsQuery): StatsReport {
+    return buildOrderStats(this.store.db, query);
   }
 
-  orderEventsAfter(_afterId: number, _limit: number): OrderEventRecord[] {
-    throw new Error('not in the test double yet');
+  orderEventsAfter(afterId: number, limit: number): OrderEventRecord[] {
+    return this.store.orderEvents.after(afterId, limit);
   }
 
-  onOrderEvent(_listener: (event: OrderEventRecord) => void): () => void {
-    throw new Error('not in the test double yet');
+  onOrderEvent(listener: (event: OrderEventRecord) => void): () => void {
+    this.orderEventListeners.add(listener);
+    return () => this.orderEventListeners.delete(listener);
   }
 
-  listDeadDeliveries(_limit: number): DeadDelivery[] {
-    throw new Error('not in the test double yet');
+  /** Live order event listeners (the SSE streams currently open). */
+  get orderEventListenerCount(): number {
+    return this.orderEventListeners.size;
   }
 
-  redeliver(_id: number): boolean {
-    throw new Error('not in the test double yet');
+  /**
+   * Test helper, as the engine's group commit does it: logs each order version's CloudEvent in one
+   * transaction, then, once committed, notifies the listeners in log order. Returns the records.
+   */
+  publishOrderEvents(changes: readonly { order: DispatchOrder; change: OrderChange }[]): OrderEventRecord[] {
+    const records = this.store.transaction(() => changes.map(({ order, change }) => {
+      const type = `riskwatch.order.${change}`;
+      const payload = JSON.stringify(cloudEvent(type, `${order.id}:${order.version}`, order.id, order.updatedAt, order));
+      const event = { orderId: order.id, version: order.version, type, at: order.updatedAt, payload };
+      return { id: this.store.orderEvents.append(event), ...event };
+    }));
+    for (const record of records) for (const listener of [...this.orderEventListeners]) listener(record);
+    return records;
+  }
+
+  publishOrderEvent(order: DispatchOrder, change: OrderChange): OrderEventRecord {
+    return this.publishOrderEvents([{ order, change }])[0];
+  }
+
+  listDeadDeliveries(limit: number): DeadDelivery[] {
+    return this.store.outbox.listDead(limit);
+  }
+
+  redeliver(id: number): boolean {
+    return this.store.outbox.revive(id);
   }
 
   dispatchPolicy(): DispatchPolicyInfo {

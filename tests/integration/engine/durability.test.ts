@@ -51,7 +51,7 @@ describe('durability across restarts', () => {
     await mosquitto.stop();
     // A reading that reached the engine just before the broker died: the order commits, publishing cannot finish.
     running.engine.ingest('rw/telemetry/gd-0004', Buffer.from(telemetry({ gas_lel_pct: 44 })));
-    running.engine.commitPending();
+    await running.engine.settle();
     expect(running.engine.listOrders({}).total).toBe(1);
     expect(running.engine.health().counters.outboxPending).toBeGreaterThan(0);
     await running.stop();

@@ -40,7 +40,7 @@ describe('model state across a graceful restart', () => {
       first.clock.advanceTo(t);
       first.report('wm-0003', t, 0); // the resident uses no water
     }
-    first.engine.commitPending();
+    await first.engine.settle();
     expect(first.alerts.map((e) => [e.alert.scenarioId, e.alert.level])).toEqual([['meter-offline', 'blue']]);
     await running!.stop(); // graceful: the models' state is written down
     running = undefined;
@@ -54,7 +54,7 @@ describe('model state across a graceful restart', () => {
       second.clock.advanceTo(t);
       second.report('wm-0003', t, 0);
     }
-    second.engine.commitPending();
+    await second.engine.settle();
     // Yellow at 14:00 exactly as if nothing had restarted (8 h of daytime since 06:00; the
     // 30-minute gap is under maxSilence, so it counts). Without the snapshot: 19:30.
     const noWater = second.alerts.filter((e) => e.alert.scenarioId === 'elderly-no-water');
@@ -79,11 +79,11 @@ describe('model state across a graceful restart', () => {
     // Down for five hours (offline blue is 2 h): the meters may well have reported meanwhile.
     const second = await engineAt(morning + 5 * HOUR);
     second.clock.advanceTo(morning + 5 * HOUR + MINUTE);
-    second.engine.commitPending();
+    await second.engine.settle();
     expect(second.alerts.filter((e) => e.alert.scenarioId === 'meter-offline')).toEqual([]);
     // Counting restarts at the restart: a meter that stays silent is reported 2 h later.
     second.clock.advanceTo(morning + 7 * HOUR + MINUTE);
-    second.engine.commitPending();
+    await second.engine.settle();
     expect(second.alerts.filter((e) => e.alert.scenarioId === 'meter-offline').map((e) => e.alert.deviceId).sort()).toEqual(['wm-0001', 'wm-0002']);
   });
 

@@ -27,9 +27,9 @@ describe('engine on a virtual clock (the shipped scenarios)', () => {
     running = await startTestEngine(dir(), {}, clock);
     const { engine } = running;
     const alerts: AlertEvent[] = [];
-    const orders: DispatchOrder[] = [];
+    const orders: Array<DispatchOrder & { change: string }> = [];
     engine.on('alert', (e) => alerts.push(structuredClone(e)));
-    engine.on('order', (o) => orders.push(structuredClone(o)));
+    engine.on('order', (o, change) => orders.push({ ...structuredClone(o), change }));
 
     // wm-0003 (85, living alone) reports every 15 min and never shows use; wm-0005 (76, living
     // alone) used water at 06:00 and then went silent.
@@ -38,8 +38,8 @@ describe('engine on a virtual clock (the shipped scenarios)', () => {
     for (let t = start; t <= start + 34 * HOUR; t += 15 * MINUTE) {
       clock.advanceTo(t);
       report('wm-0003', t, 0);
+      await engine.settle(); // as live: orders are decided and committed between readings
     }
-    engine.commitPending();
 
     const noWater = alerts.filter((e) => e.alert.scenarioId === 'elderly-no-water');
     expect(noWater.map((e) => [e.type, e.alert.level, e.alert.key, e.at])).toEqual([
@@ -56,22 +56,27 @@ describe('engine on a virtual clock (the shipped scenarios)', () => {
     // Silence is not inactivity: the silent meter's household gets no no-water alert.
     expect(alerts.some((e) => e.alert.key === 'hh-0005' && e.alert.scenarioId === 'elderly-no-water')).toBe(false);
 
-    // One order per alert, escalated in place: grid → community → street.
+    // One order per alert, escalated in place by the alert's levels: grid → community → street.
     const noWaterOrders = orders.filter((o) => o.scenarioId === 'elderly-no-water');
     expect(new Set(noWaterOrders.map((o) => o.id)).size).toBe(1);
-    expect(noWaterOrders.map((o) => [o.tier, o.level, o.version])).toEqual([['grid', 'yellow', 1], ['community', 'orange', 2], ['street', 'red', 3]]);
+    const byLevel = noWaterOrders.filter((o) => o.change === 'created' || o.change === 'escalated');
+    expect(byLevel.map((o) => [o.tier, o.level])).toEqual([['grid', 'yellow'], ['community', 'orange'], ['street', 'red']]);
     // Escalation tightens deadlines and never extends one already promised: orange demanded a
-    // response by 20:00 on day one (2 h); red's 15 minutes would come later, so 20:00 stands.
-    expect(noWaterOrders[1]!.responseDueAt).toBe(shanghai('2026-11-23T20:00:00'));
-    expect(noWaterOrders[2]!.responseDueAt).toBe(shanghai('2026-11-23T20:00:00'));
+    // response by 20:00 on day one (2 h).
+    expect(byLevel[1]!.responseDueAt).toBe(shanghai('2026-11-23T20:00:00'));
+    // Nobody accepted: at 20:00 the response deadline was missed and supervision stepped in
+    // (超时督办) — on the engine clock, between readings, as it would live.
+    const overdue = noWaterOrders.filter((o) => o.change === 'overdue');
+    expect(overdue.length).toBeGreaterThanOrEqual(1);
+    expect(overdue[0]!.supervision[0]).toMatchObject({ deadline: 'response', dueAt: shanghai('2026-11-23T20:00:00'), from: 'community', to: 'street' });
 
-    // Water is used again: the alert clears and the order records it.
+    // Water is used again before anyone accepted: the alert clears and withdraws the order.
     clock.advanceTo(start + 34 * HOUR + MINUTE);
     report('wm-0003', clock.now(), 6);
-    engine.commitPending();
+    await engine.settle();
     const cleared = alerts.at(-1)!;
     expect(cleared).toMatchObject({ type: 'cleared' });
     expect((engine.getAlert(cleared.alert.id) as Alert).status).toBe('cleared');
-    expect(orders.at(-1)!.history.at(-1)?.type).toBe('alert_cleared');
+    expect(orders.at(-1)).toMatchObject({ change: 'cancelled', status: 'cancelled' });
   });
 });
