@@ -5,7 +5,8 @@ import type { DeviceType } from '../src/contracts/registry.js';
  * A city-sized registry for benchmarks, built in memory: one street, 10 communities, 100 grids and
  * households with a water meter each, a gas detector in every second one and a smoke detector in
  * every fourth, until `devices` devices exist. One in five households is an elderly resident
- * living alone, so every shipped scenario has keys to keep state for.
+ * living alone, so every shipped scenario has keys to keep state for. The departments are those
+ * the shipped dispatch policy names.
  */
 export function benchFleet(devices: number): { registry: RegistryData; byType: Record<DeviceType, string[]> } {
   const places: PlaceInput[] = [{ id: 'st-bench', kind: 'street', name: 'Bench Street', timeZone: 'Asia/Shanghai', responsible: { office: 'Bench Street office' } }];
@@ -29,5 +30,12 @@ export function benchFleet(devices: number): { registry: RegistryData; byType: R
     if (h % 2 === 0) add(`gd-${h}`, 'gas_detector', id);
     if (h % 4 === 0) add(`sd-${h}`, 'smoke_detector', id);
   }
-  return { registry: { places, subjects, devices: deviceList }, byType };
+  // The departments the shipped dispatch policy routes to (rules/dispatch/policy.yaml).
+  const departments = [
+    { id: 'gas-company', kind: 'gas', name: 'Bench gas company' },
+    { id: 'water-company', kind: 'water', name: 'Bench water company' },
+    { id: 'fire-station', kind: 'fire', name: 'Bench fire station' },
+    { id: 'property-management', kind: 'property', name: 'Bench property management' },
+  ];
+  return { registry: { places, subjects, devices: deviceList, departments }, byType };
 }

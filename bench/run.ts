@@ -18,15 +18,25 @@ import { benchFleet } from './bench-fleet.js';
  *
  * Flags: --devices N (10000) --rate N (5000 msg/s) --seconds N (10) --messages N (300000)
  *        --out DIR (bench/results) --name NAME (engine-core)
+ *        --webhook-url URL (deliver every order to this endpoint too) --only latency (skip the rest)
  */
 interface Percentiles { count: number; p50: number; p90: number; p99: number; p999: number; max: number; mean: number }
 
-interface Options { devices: number; rate: number; seconds: number; messages: number; out: string; name: string }
+export interface Options {
+  devices: number; rate: number; seconds: number; messages: number; out: string; name: string;
+  webhookUrl: string;
+  /** `latency`: only the publish → order measurement (for comparisons that repeat it). */
+  only: string;
+}
+
+export const DEFAULT_OPTIONS: Readonly<Options> = {
+  devices: 10_000, rate: 5_000, seconds: 10, messages: 300_000, out: 'bench/results', name: 'engine-core', webhookUrl: '', only: '',
+};
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { devices: 10_000, rate: 5_000, seconds: 10, messages: 300_000, out: 'bench/results', name: 'engine-core' };
+  const o: Options = { ...DEFAULT_OPTIONS };
   for (let i = 0; i < argv.length; i++) {
-    const key = argv[i]!.replace(/^--/, '') as keyof Options;
+    const key = argv[i]!.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof Options;
     const value = argv[++i];
     if (!(key in o) || value === undefined) throw new Error(`unknown or incomplete flag ${argv[i - 1]}`);
     (o as unknown as Record<string, unknown>)[key] = typeof o[key] === 'number' ? Number(value) : value;
@@ -60,7 +70,10 @@ export async function runBenchmark(options: Options) {
   })();
   for (const d of registry.devices()) registry.context(d.id);
   const heapAfterRegistry = heapUsed();
-  const config = resolveConfig({ mqtt: { port: 0, host: '127.0.0.1' }, http: { enabled: false }, data: dataDir, rules: 'rules', log: { level: 'warn' } });
+  const config = resolveConfig({
+    mqtt: { port: 0, host: '127.0.0.1' }, http: { enabled: false }, data: dataDir, rules: 'rules', log: { level: 'warn' },
+    ...(options.webhookUrl ? { webhook: { url: options.webhookUrl, secret: 'bench-secret', concurrency: 8 } } : {}),
+  });
   const engine = createEngine(config, { registry, logger: pino({ level: 'warn' }) });
   await engine.start();
   const url = `mqtt://127.0.0.1:${(engine.messageBus as EmbeddedBus).port}`;
@@ -80,8 +93,11 @@ export async function runBenchmark(options: Options) {
     await waitFor(() => engine.counters.messages >= all.length);
     const heapAfterWarmup = heapUsed();
 
+    const latencyOnly = options.only === 'latency';
     // 1. Floor: bare broker hop at the same rate.
-    const hop = await ask<{ latencyMs: Percentiles; received: number; sent: number }>(child, { cmd: 'hop', url, rate: options.rate, durationS: Math.min(5, options.seconds) });
+    const hop = latencyOnly
+      ? { latencyMs: { count: 0, p50: NaN, p90: NaN, p99: NaN, p999: NaN, max: NaN, mean: NaN }, received: 0, sent: 0 }
+      : await ask<{ latencyMs: Percentiles; received: number; sent: number }>(child, { cmd: 'hop', url, rate: options.rate, durationS: Math.min(5, options.seconds) });
 
     // 2. publish → order latency under background load.
     const triggers = byType.gas_detector.slice(0, Math.min(byType.gas_detector.length, options.seconds * 100));
@@ -93,8 +109,11 @@ export async function runBenchmark(options: Options) {
     // 3. Sustained ingest: as fast as it goes, nothing may be lost.
     const before = engine.counters.messages;
     const t0 = performance.now();
-    await ask<{ sent: number; sendMs: number }>(child, { cmd: 'throughput', url, messages: options.messages, devices: byType.water_meter, connections: 2 });
-    await waitFor(() => engine.counters.messages - before >= options.messages, 60_000);
+    const sustainedMessages = latencyOnly ? 0 : options.messages;
+    if (!latencyOnly) {
+      await ask<{ sent: number; sendMs: number }>(child, { cmd: 'throughput', url, messages: sustainedMessages, devices: byType.water_meter, connections: 2 });
+      await waitFor(() => engine.counters.messages - before >= sustainedMessages, 60_000);
+    }
     const ingestMs = performance.now() - t0;
     const received = engine.counters.messages - before;
     const heapEnd = heapUsed();
@@ -107,7 +126,8 @@ export async function runBenchmark(options: Options) {
       publishToOrder: { ...latency.latencyMs, orders: latency.latencyMs.count, missing: latency.missing, backgroundRate: round(latency.achievedRate, 0) },
       ratioP50ToHop: round(latency.latencyMs.p50 / hop.latencyMs.p50, 2),
       ratioP99ToHop: round(latency.latencyMs.p99 / hop.latencyMs.p99, 2),
-      sustained: { messages: options.messages, received, lost: options.messages - received, seconds: round(ingestMs / 1000, 2), msgPerSec: round(received / (ingestMs / 1000), 0), rejected: engine.counters.rejected, stageErrors: engine.counters.stageErrors },
+      webhooks: { url: options.webhookUrl ? 'configured' : 'none', delivered: engine.counters.webhookDelivered, failedAttempts: engine.counters.webhookFailedAttempts, pendingAtEnd: engine.health().counters.outboxPending },
+      sustained: { messages: sustainedMessages, received, lost: sustainedMessages - received, seconds: round(ingestMs / 1000, 2), msgPerSec: round(received / (ingestMs / 1000), 0), rejected: engine.counters.rejected, stageErrors: engine.counters.stageErrors },
       heap: {
         // Registry and device contexts: reference data, kept whatever scenarios run.
         registryBytesPerDevice: round((heapAfterRegistry - heapBeforeEngine) / options.devices, 0),
