@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
@@ -102,9 +103,13 @@ export async function runBenchmark(options: Options) {
     // 2. publish → order latency under background load.
     const triggers = byType.gas_detector.slice(0, Math.min(byType.gas_detector.length, options.seconds * 100));
     const background = byType.water_meter;
+    // The engine's event-loop delay while latency is measured: what a reading waits behind.
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
     const latency = await ask<{ latencyMs: Percentiles; achievedRate: number; missing: number; triggers: number; sent: number }>(child, {
       cmd: 'latency', url, rate: options.rate, durationS: options.seconds, background, triggers, triggerRate: 100,
     });
+    loopDelay.disable();
 
     // 3. Sustained ingest: as fast as it goes, nothing may be lost.
     const before = engine.counters.messages;
@@ -124,6 +129,7 @@ export async function runBenchmark(options: Options) {
       config: { devices: options.devices, scenarios: engine.listScenarios().map((s) => s.id), rate: options.rate, seconds: options.seconds, throughputMessages: options.messages },
       bareHop: { ...hop.latencyMs, received: hop.received, sent: hop.sent },
       publishToOrder: { ...latency.latencyMs, orders: latency.latencyMs.count, missing: latency.missing, backgroundRate: round(latency.achievedRate, 0) },
+      engineLoopDelayMs: { p50: round(loopDelay.percentile(50) / 1e6), p99: round(loopDelay.percentile(99) / 1e6), max: round(loopDelay.max / 1e6) },
       ratioP50ToHop: round(latency.latencyMs.p50 / hop.latencyMs.p50, 2),
       ratioP99ToHop: round(latency.latencyMs.p99 / hop.latencyMs.p99, 2),
       webhooks: { url: options.webhookUrl ? 'configured' : 'none', delivered: engine.counters.webhookDelivered, failedAttempts: engine.counters.webhookFailedAttempts, pendingAtEnd: engine.health().counters.outboxPending },

@@ -5,6 +5,8 @@ import {
 } from '../core/errors.js';
 import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
 import type { OutboxEntry, OutboxRepository } from '../store/outbox-repository.js';
+import type { HttpPost } from './http-post.js';
+import { createWorkerHttpPost } from './worker-http-post.js';
 import { webhookHeaders, webhookKey } from './webhook-signature.js';
 
 /** The part of the outbox repository a webhook relay uses. */
@@ -32,8 +34,8 @@ export interface WebhookRelayOptions {
   scheduler: Scheduler;
   /** Jitter source in [0, 1). Default `Math.random`; tests pin it. */
   random?: () => number;
-  /** Default: the global fetch (undici). */
-  fetch?: typeof fetch;
+  /** Default: node:http(s) with keep-alive on a worker thread (see http-post.ts, http-post-worker.ts). */
+  post?: HttpPost;
   /** Hooks get the entry as sent, with its payload: the order, with residents' contacts. Log ids only. */
   onDelivered?(entry: OutboxEntry): void;
   /** Every failed attempt, the last one included. */
@@ -103,7 +105,8 @@ export class WebhookRelay {
   private readonly tasks = new Set<Promise<void>>();
   private readonly key: Buffer;
   private readonly random: () => number;
-  private readonly fetch: typeof fetch;
+  private readonly post: HttpPost;
+  private readonly closeHttp: () => void;
   private readonly counts = { delivered: 0, failedAttempts: 0, dead: 0 };
 
   constructor(private readonly options: WebhookRelayOptions) {
@@ -116,7 +119,14 @@ export class WebhookRelay {
     }
     this.key = webhookKey(options.secret);
     this.random = options.random ?? Math.random;
-    this.fetch = options.fetch ?? globalThis.fetch;
+    if (options.post) {
+      this.post = options.post;
+      this.closeHttp = () => undefined;
+    } else {
+      const http = createWorkerHttpPost(options.concurrency);
+      this.post = http.post;
+      this.closeHttp = http.close;
+    }
     this.revivalsSeen = options.outbox.revivals;
     this.timers = new TimerQueue<KeyState>(options.scheduler, (state) => {
       state.state = 'ready';
@@ -183,6 +193,7 @@ export class WebhookRelay {
     this.stopped = true;
     this.timers.dispose();
     for (const request of this.requests) request.abort();
+    this.closeHttp(); // idle keep-alive sockets would hold the process open
   }
 
   /** Resolves once no request is in flight and no read is under way (retries may still be scheduled). */
@@ -302,17 +313,11 @@ export class WebhookRelay {
     this.requests.add(request);
     let failure: RiskwatchError | undefined;
     try {
-      const response = await this.fetch(url, {
-        method: 'POST', headers, body: entry.payload, signal: request.signal,
-        // Standard Webhooks: a redirect is a failure; following it would load both ends for nothing.
-        redirect: 'manual',
-      });
-      // The body is not read: nothing in it changes the outcome, and a receiver may echo the order
-      // (personal data) back. Cancelling it frees the connection for the next request.
-      await response.body?.cancel().catch(() => undefined);
+      // Standard Webhooks: a redirect is a failure; `post` never follows one.
+      const response = await this.post(url, { headers, body: entry.payload, signal: request.signal });
       if (response.status < 200 || response.status > 299) {
         failure = ERR_WEBHOOK_STATUS(response.status);
-        const retryAfter = retryAfterMs(response.headers.get('retry-after'), scheduler.now());
+        const retryAfter = retryAfterMs(response.retryAfter, scheduler.now());
         if (retryAfter !== undefined) withDetails(failure, { retryAfterMs: retryAfter });
       }
     } catch (err) {
@@ -430,7 +435,7 @@ function retryAfterMs(value: string | null, now: number): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** fetch() wraps socket errors in `TypeError: fetch failed`; the cause says what happened. */
+/** A socket error (`ECONNREFUSED ...`), or the cause of a wrapped one. */
 function networkReason(err: unknown): string {
   const cause = (err as { cause?: unknown }).cause;
   const reason = cause instanceof Error ? cause : err;

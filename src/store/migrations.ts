@@ -120,7 +120,8 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_dead    ON outbox (sink, dead_at) WHERE dead_at IS NOT NULL;
 
       -- Every published order version, in commit order: the SSE stream's history (Last-Event-ID is
-      -- the row id) and the durable record of what downstream systems were told.
+      -- the row id) and the durable record of what downstream systems were told. No secondary
+      -- index: every reader goes by id, and each index is one more page in every order's commit.
       CREATE TABLE order_events (
         id        INTEGER PRIMARY KEY AUTOINCREMENT,
         order_id  TEXT NOT NULL,
@@ -129,8 +130,6 @@ export const MIGRATIONS: readonly Migration[] = [
         at        INTEGER NOT NULL,
         payload   TEXT NOT NULL
       );
-      CREATE INDEX order_events_order ON order_events (order_id, id);
-      CREATE INDEX order_events_at    ON order_events (at);
 
       -- Statistics and policy facts read these without parsing every body.
       ALTER TABLE orders ADD COLUMN subject_id TEXT;

@@ -46,7 +46,12 @@ export class OrderEventRepository {
     // sqlite_sequence rather than max(id): an id stays taken after its row is pruned.
     this.selectLatestId = db.prepare(
       "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'order_events'), 0)").pluck();
-    this.deleteOlder = db.prepare('DELETE FROM order_events WHERE at < ?');
+    // Events are appended in time order, so the old ones are a prefix of the id order: the scan for
+    // the first event to keep reads only the rows about to be deleted (no index on `at` needed).
+    this.deleteOlder = db.prepare(`
+      DELETE FROM order_events WHERE id < coalesce(
+        (SELECT id FROM order_events WHERE at >= ? ORDER BY id LIMIT 1),
+        (SELECT max(id) + 1 FROM order_events))`);
   }
 
   /**

@@ -51,6 +51,18 @@ describe('order manager', () => {
     expect(order.subject?.contact).not.toHaveProperty('idNumber');
   });
 
+  it('gives an order raised on the last working day before National Day its deadline after the holiday', () => {
+    const { apply, manager } = setup();
+    const raised = at('2026-09-30T17:00:00');
+    let order = apply('opened', 'yellow', raised)!.order;
+    // 3 working days: 1–7 Oct are off; Thu 8, Fri 9 and Saturday 10 Oct (调休, a working day).
+    expect(order.resolutionDueAt).toBe(at('2026-10-10T17:00:00'));
+    // A missed resolution deadline re-arms with the same 3 working days from the miss.
+    order = manager.applyStatus(order, 'accepted', raised + HOUR)!.order;
+    order = manager.deadlineDue(order, dueAt(order, at('2026-10-10T17:00:00'))!, at('2026-10-10T17:00:00')).order;
+    expect(order.resolutionDueAt).toBe(at('2026-10-14T17:00:00')); // Mon 12, Tue 13, Wed 14
+  });
+
   it('escalates the same order: level, priority and tier up, deadlines only tighter, leadership added', () => {
     const { apply } = setup();
     const t0 = at('2026-11-23T09:00:00');
