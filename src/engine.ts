@@ -506,18 +506,20 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     });
   }
 
-  private decide(event: AlertEvent): Promise<DispatchDecision> | undefined {
+  /** The policy's decision: at once when remembered (the usual case), else json-rules-engine's promise. */
+  private decide(event: AlertEvent): DispatchDecision | Promise<DispatchDecision> | undefined {
     const ctx = this.registryRef.context(event.alert.deviceId);
     if (!ctx) return undefined;
     const subjectId = ctx.subject?.id;
     const existing = this.commits.pendingOrderFor(event.alert.id) ?? this.store.orders.findByAlert(event.alert.id);
     let openOrdersOfSubject = subjectId ? this.store.orders.countOpenForSubject(subjectId) : 0;
     if (existing && existing.subject?.id === subjectId && openOrdersOfSubject > 0 && existing.status !== 'cancelled') openOrdersOfSubject--;
-    return this.policy.decide(dispatchFacts({ alert: event.alert, ctx, at: event.at, openOrdersOfSubject, rejectedBy: existing?.rejectedBy ?? [] }));
+    const facts = dispatchFacts({ alert: event.alert, ctx, at: event.at, openOrdersOfSubject, rejectedBy: existing?.rejectedBy ?? [] });
+    return this.policy.decideNow(facts) ?? this.policy.decide(facts);
   }
 
   /** For a rejection: the policy's decision with the rejecting party added to `rejectedBy`. */
-  private rerouteDecision(id: string, status: OrderStatus): Promise<DispatchDecision> | undefined {
+  private rerouteDecision(id: string, status: OrderStatus): DispatchDecision | Promise<DispatchDecision> | undefined {
     if (status !== 'rejected') return undefined;
     const order = this.currentOrder(id);
     const alert = order ? this.store.alerts.get(order.alertId) : undefined;
@@ -525,7 +527,8 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     if (!order || !alert || !ctx) return undefined;
     const rejectedBy = [...order.rejectedBy, order.department?.id ?? order.assignee.placeId];
     const openOrdersOfSubject = ctx.subject ? Math.max(0, this.store.orders.countOpenForSubject(ctx.subject.id) - 1) : 0;
-    return this.policy.decide(dispatchFacts({ alert, ctx, at: this.scheduler.now(), openOrdersOfSubject, rejectedBy }));
+    const facts = dispatchFacts({ alert, ctx, at: this.scheduler.now(), openOrdersOfSubject, rejectedBy });
+    return this.policy.decideNow(facts) ?? this.policy.decide(facts);
   }
 
   /** A deadline timer fired: whatever is due now (a warning or a miss) is applied in turn. */

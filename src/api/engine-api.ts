@@ -3,6 +3,9 @@ import type { DispatchOrder, OrderStatus } from '../contracts/order.js';
 import type { Scenario } from '../contracts/scenario.js';
 import type { StatsQuery, StatsReport } from '../contracts/stats.js';
 import type { OrderTimeline, TimelineLang } from '../contracts/timeline.js';
+import type { DispatchPolicyInfo } from '../dispatch/policy-engine.js';
+
+export type { DispatchPolicyInfo } from '../dispatch/policy-engine.js';
 import type { AlertQuery } from '../store/alert-repository.js';
 import type { OrderQuery } from '../store/order-repository.js';
 import type { Page } from '../store/page.js';
@@ -50,12 +53,6 @@ export interface DeadDelivery {
   lastError?: string;
 }
 
-export interface DispatchPolicyInfo {
-  /** The file the running policy came from, or `built-in`. */
-  source: string;
-  rules: string[];
-  loadedAt: number;
-}
 
 export interface OrderStatusUpdate {
   /** The API admits only ORDER_STATUS_UPDATES; other callers (MQTT status topic) are checked by the engine. */

@@ -52,7 +52,11 @@ export interface RiskwatchConfig {
     secret: string;
     /** Per request. */
     timeout: string;
-    /** After this many failed attempts an event is dead-lettered (kept, redeliverable over the API). */
+    /**
+     * After this many failed attempts an event is dead-lettered (kept, redeliverable over the API).
+     * With the default backoff (full jitter, 1 s doubling up to 30 min), 25 attempts ride out an
+     * outage of about 3.5 hours on average (7 h at most) before anything is given up.
+     */
     maxAttempts: number;
     /** Requests in flight per endpoint (different orders only: one order's events go one at a time). */
     concurrency: number;
@@ -72,7 +76,7 @@ export const DEFAULT_CONFIG: RiskwatchConfig = {
   deadLetters: { capacity: 1000, publish: true },
   outbox: { retainDelivered: '24h' },
   dispatch: { policy: '', retainEvents: '7d' },
-  webhook: { url: '', secret: '', timeout: '10s', maxAttempts: 15, concurrency: 4, retryBase: '1s', retryMax: '10m' },
+  webhook: { url: '', secret: '', timeout: '10s', maxAttempts: 25, concurrency: 4, retryBase: '1s', retryMax: '30m' },
   log: { level: 'info', pretty: false },
 };
 

@@ -2,6 +2,7 @@ import { Engine, type EngineResult, type RuleProperties } from 'json-rules-engin
 import type { DispatchDecision, DispatchFacts, DispatchPolicyEvaluator } from '../contracts/dispatch.js';
 import type { Tier } from '../contracts/registry.js';
 import { tierRank } from './dispatch-policy.js';
+import { DecisionMemo } from './decision-memo.js';
 import { BUILT_IN_POLICY, type DispatchPolicyDefinition, type PolicyOutcome, type PolicyRule } from './policy-definition.js';
 import { loadDispatchPolicyFile, type PolicyLoadOptions } from './policy-file.js';
 
@@ -51,6 +52,14 @@ export class DispatchPolicyEngine implements DispatchPolicyEvaluator {
     return this.current.decide(facts);
   }
 
+  /**
+   * The decision at once when it needs no json-rules-engine run — no rules, or the same facts
+   * decided before (see DecisionMemo) — else undefined: call `decide`.
+   */
+  decideNow(facts: DispatchFacts): DispatchDecision | undefined {
+    return this.current.decideNow(facts);
+  }
+
   /** Swaps in another (already checked) policy for every decision started from now on. */
   replace(definition: DispatchPolicyDefinition, loadedAt = 0, source = definition.source): DispatchPolicyInfo {
     // Built completely before the one assignment that swaps it in.
@@ -89,6 +98,7 @@ class CompiledPolicy {
    * so chaining costs no throughput, only the interleaving that caused the bug.
    */
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly memo: DecisionMemo;
 
   constructor(
     readonly definition: DispatchPolicyDefinition,
@@ -98,6 +108,7 @@ class CompiledPolicy {
     // allowUndefinedFacts stays false: every DispatchFacts field is always present and the loader
     // rejects unknown fact names, so an undefined fact is a bug that should fail loudly.
     this.engine = new Engine([], { allowUndefinedFacts: false, pathResolver: resolveDottedPath });
+    this.memo = new DecisionMemo(definition.rules);
     definition.rules.forEach((rule, index) => {
       this.ruleByName.set(rule.name, { rule, index });
       const properties: RuleProperties = {
@@ -110,18 +121,17 @@ class CompiledPolicy {
     });
   }
 
+  decideNow(facts: DispatchFacts): DispatchDecision | undefined {
+    if (this.ruleByName.size === 0) return this.defaultsFor(facts);
+    return this.memo.get(this.memo.keyOf(facts));
+  }
+
   async decide(facts: DispatchFacts): Promise<DispatchDecision> {
-    const defaults = this.definition.defaults[facts.level];
-    const decision: DispatchDecision = {
-      tier: defaults.tier,
-      priority: defaults.priority,
-      notify: [...defaults.notify],
-      respondWithin: defaults.respondWithin,
-      resolveWithin: defaults.resolveWithin,
-      warnAt: this.definition.warnAt,
-      rules: [],
-    };
+    const decision = this.defaultsFor(facts);
     if (this.ruleByName.size === 0) return decision;
+    const key = this.memo.keyOf(facts);
+    const known = this.memo.get(key);
+    if (known) return known;
 
     const result = await this.run(facts);
     const matched = result.results
@@ -144,7 +154,21 @@ class CompiledPolicy {
       if (then.warnAt !== undefined && claim(isSet, 'warnAt')) decision.warnAt = then.warnAt;
     }
     if (tierUp > 0) decision.tier = TIERS[Math.min(tierRank(decision.tier) + tierUp, TIERS.length - 1)]!;
+    this.memo.set(key, decision);
     return decision;
+  }
+
+  private defaultsFor(facts: DispatchFacts): DispatchDecision {
+    const defaults = this.definition.defaults[facts.level];
+    return {
+      tier: defaults.tier,
+      priority: defaults.priority,
+      notify: [...defaults.notify],
+      respondWithin: defaults.respondWithin,
+      resolveWithin: defaults.resolveWithin,
+      warnAt: this.definition.warnAt,
+      rules: [],
+    };
   }
 
   private run(facts: DispatchFacts): Promise<EngineResult> {
