@@ -4,15 +4,17 @@ import type { Scenario } from '../contracts/scenario.js';
 import type { StatsQuery, StatsReport } from '../contracts/stats.js';
 import type { OrderTimeline, TimelineLang } from '../contracts/timeline.js';
 import type { DispatchPolicyInfo } from '../dispatch/policy-engine.js';
-
-export type { DispatchPolicyInfo } from '../dispatch/policy-engine.js';
 import type { AlertQuery } from '../store/alert-repository.js';
 import type { OrderQuery } from '../store/order-repository.js';
 import type { Page } from '../store/page.js';
+import type { DeadOutboxEntry as DeadDelivery } from '../store/outbox-repository.js';
 
 export type { AlertQuery } from '../store/alert-repository.js';
 export type { OrderQuery } from '../store/order-repository.js';
 export type { Page } from '../store/page.js';
+export type { DispatchPolicyInfo } from '../dispatch/policy-engine.js';
+/** An outbox entry a sink gave up on after its attempts (e.g. a webhook that stayed down). */
+export type { DeadOutboxEntry as DeadDelivery } from '../store/outbox-repository.js';
 
 export interface HealthReport {
   /** `degraded` (HTTP 503) when the engine cannot do its job, e.g. the broker is disconnected. */
@@ -40,19 +42,6 @@ export interface OrderEventRecord {
   /** The CloudEvent, JSON (structured mode). */
   payload: string;
 }
-
-/** An outbox entry a sink gave up on after its attempts (e.g. a webhook that stayed down). */
-export interface DeadDelivery {
-  id: number;
-  sink: string;
-  idempotencyKey?: string;
-  orderingKey?: string;
-  attempts: number;
-  createdAt: number;
-  deadAt: number;
-  lastError?: string;
-}
-
 
 export interface OrderStatusUpdate {
   /** The API admits only ORDER_STATUS_UPDATES; other callers (MQTT status topic) are checked by the engine. */

@@ -3,6 +3,7 @@ import type { DispatchDecision, DispatchFacts, DispatchPolicyEvaluator } from '.
 import type { Tier } from '../contracts/registry.js';
 import { tierRank } from './dispatch-policy.js';
 import { DecisionMemo } from './decision-memo.js';
+import { defaultDecision } from './default-decision.js';
 import { BUILT_IN_POLICY, type DispatchPolicyDefinition, type PolicyOutcome, type PolicyRule } from './policy-definition.js';
 import { loadDispatchPolicyFile, type PolicyLoadOptions } from './policy-file.js';
 
@@ -159,17 +160,9 @@ class CompiledPolicy {
   }
 
   private defaultsFor(facts: DispatchFacts): DispatchDecision {
-    const defaults = this.definition.defaults[facts.level];
-    return {
-      tier: defaults.tier,
-      priority: defaults.priority,
-      notify: [...defaults.notify],
-      respondWithin: defaults.respondWithin,
-      resolveWithin: defaults.resolveWithin,
-      warnAt: this.definition.warnAt,
-      rules: [],
-    };
+    return defaultDecision(this.definition.defaults, facts.level, this.definition.warnAt);
   }
+
 
   private run(facts: DispatchFacts): Promise<EngineResult> {
     const run = this.tail.then(() => this.engine.run(facts as unknown as Record<string, unknown>));

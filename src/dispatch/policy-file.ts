@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { Engine } from 'json-rules-engine';
-import { isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { LEVELS } from '../contracts/level.js';
 import type { DeadlineSpec, Department } from '../contracts/order.js';
 import { parseDuration } from '../core/duration.js';
 import { ERR_POLICY_INVALID, withDetails, type RiskwatchError } from '../core/errors.js';
+import { locateNode } from '../core/yaml-position.js';
 import { DISPATCH_FACT_NAMES, DISPATCH_FACT_SPECS, type FactSpec } from './dispatch-facts.js';
 import type { DispatchPolicy } from './dispatch-policy.js';
 import { DEFAULT_WARN_AT, type DispatchPolicyDefinition, type PolicyCondition, type PolicyOutcome, type PolicyRule } from './policy-definition.js';
@@ -508,37 +509,6 @@ function toIssues(found: Located[], file: string, locate: (path: Path, atKey?: b
     issues.push({ file, ...locate(path, atKey), ...(field && { field }), message });
   }
   return issues;
-}
-
-/**
- * The 1-based position of a field: its value, or its key when asked (unknown fields) or when the
- * value is a block collection starting on the next line. A path that does not exist (a missing
- * required field) resolves to its nearest existing parent. (Same approach as the scenario loader.)
- */
-function locateNode(doc: Document, lineCounter: LineCounter, path: Path, atKey: boolean): { line: number; column: number } {
-  let node: unknown = doc.contents;
-  let key: unknown;
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => (isScalar(item.key) ? item.key.value : item.key) === segment);
-      if (!pair) break;
-      key = pair.key;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
-      key = undefined;
-      node = node.items[segment];
-    } else {
-      break;
-    }
-  }
-  const blockCollection = isCollection(node) && !node.flow;
-  const target = (atKey || blockCollection) && rangeOf(key) ? key : rangeOf(node) ? node : key;
-  const { line, col } = lineCounter.linePos(rangeOf(target)?.[0] ?? 0);
-  return { line, column: col };
-}
-
-function rangeOf(node: unknown): [number, number, number] | undefined {
-  return (node as { range?: [number, number, number] } | null | undefined)?.range ?? undefined;
 }
 
 function pointerToPath(pointer: string): Path {

@@ -2,12 +2,13 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Environment } from '@marcbachmann/cel-js';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { isCollection, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { LEVELS, type Level } from '../contracts/level.js';
 import type { Scenario } from '../contracts/scenario.js';
 import { isDuration, parseDuration, formatDuration } from '../core/duration.js';
 import { ERR_SCENARIO_INVALID, RiskwatchError, withDetails } from '../core/errors.js';
 import { isLevel } from '../alerts/levels.js';
+import { locateNode } from '../core/yaml-position.js';
 import { checkExpression, ExpressionError } from './expression.js';
 import { normaliseScenario } from './normalise.js';
 import {
@@ -381,38 +382,6 @@ function positiveDuration(data: Record<string, unknown>, path: Path, found: Loca
 }
 
 // --- positions and paths -------------------------------------------------------------------------
-
-/**
- * The 1-based position of a field: its value, or its key when asked (unknown fields) or when the
- * value is a block collection that starts on the next line. A path that does not exist (a missing
- * required field) resolves to its nearest existing parent.
- */
-function locateNode(doc: Document, lineCounter: LineCounter, path: Path, atKey: boolean): Position {
-  let node: unknown = doc.contents;
-  let key: unknown;
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => (isScalar(item.key) ? item.key.value : item.key) === segment);
-      if (!pair) break;
-      key = pair.key;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
-      key = undefined;
-      node = node.items[segment];
-    } else {
-      break;
-    }
-  }
-  const blockCollection = isCollection(node) && !node.flow;
-  const target = (atKey || blockCollection) && rangeOf(key) ? key : rangeOf(node) ? node : key;
-  const offset = rangeOf(target)?.[0] ?? 0;
-  const { line, col } = lineCounter.linePos(offset);
-  return { line, column: col };
-}
-
-function rangeOf(node: unknown): [number, number, number] | undefined {
-  return (node as { range?: [number, number, number] } | null | undefined)?.range ?? undefined;
-}
 
 function instancePath(pointer: string, data: unknown): Path {
   if (pointer === '') return [];
