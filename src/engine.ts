@@ -349,6 +349,11 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     this.commits.flush();
   }
 
+  /** Order changes are waiting to be decided or committed (`settle()` would have work to do). */
+  get busy(): boolean {
+    return this.dispatchQueue.busy || this.commits.hasStaged;
+  }
+
   /** Settles, then waits until every committed announcement is with the broker. */
   async flush(): Promise<void> {
     await this.settle();

@@ -70,6 +70,11 @@ export class ManualScheduler implements SchedulerLike {
     return this.pending.length;
   }
 
+  /** When the next waiting action is due (Infinity when none is): replay stops there to settle. */
+  get nextDueAt(): number {
+    return this.pending[0]?.dueAt ?? Infinity;
+  }
+
   private cancel(entry: PendingAction): void {
     if (entry.cancelled) return;
     entry.cancelled = true;

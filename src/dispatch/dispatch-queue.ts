@@ -60,6 +60,11 @@ export class DispatchQueue {
     return this.tasks.length;
   }
 
+  /** Something is queued or being decided. */
+  get busy(): boolean {
+    return this.draining !== undefined || this.tasks.length > 0;
+  }
+
   private async drain(): Promise<void> {
     try {
       while (this.tasks.length > 0) {

@@ -38,6 +38,12 @@ export interface OrderManagerOptions {
 }
 
 const HISTORY_LIMIT = 200;
+/**
+ * Supervision entries kept per order. An order nobody accepts keeps missing deadlines (a red one
+ * every 15 minutes once leadership supervises it); `overdueCount` keeps the total, the order's
+ * size stays bounded.
+ */
+const SUPERVISION_LIMIT = 50;
 
 /**
  * The order lifecycle's decisions, all synchronous and pure over the order given (the stored one
@@ -185,7 +191,7 @@ export class OrderManager {
     } else {
       next.resolutionDueAt = nextDueAt;
     }
-    next.supervision = [...order.supervision, { at, deadline: kind, dueAt, from, to, priority: next.priority, nextDueAt }];
+    next.supervision = [...order.supervision, { at, deadline: kind, dueAt, from, to, priority: next.priority, nextDueAt }].slice(-SUPERVISION_LIMIT);
     pushHistory(next, {
       at, type: 'overdue', deadline: kind, tier: next.tier,
       note: `${kind} deadline missed; ${kind === 'response' ? 'escalated to' : 'supervised by'} ${to}`,

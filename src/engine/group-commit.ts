@@ -87,6 +87,11 @@ export class GroupCommit {
     }
   }
 
+  /** Changes are staged and not yet committed. */
+  get hasStaged(): boolean {
+    return this.staged.length > 0;
+  }
+
   /** The newest order of `alertId` that is staged but not yet committed. */
   pendingOrderFor(alertId: string): DispatchOrder | undefined {
     return this.pendingByAlert.get(alertId);
