@@ -11,7 +11,21 @@ export interface PostResult {
 export interface PostOptions {
   headers: Record<string, string>;
   body: string;
+  /** Aborts the request (the relay stopping). */
   signal: AbortSignal;
+  /**
+   * Until the response headers arrive, counted from when the request is sent. Real time, not the
+   * engine clock: it bounds a wait on a real socket, which the engine clock (virtual in replay and
+   * tests) knows nothing about.
+   */
+  timeoutMs: number;
+}
+
+/** The code of the error a post fails with when its timeout passed. */
+export const POST_TIMEOUT_CODE = 'ERR_WEBHOOK_POST_TIMEOUT';
+
+export function isPostTimeout(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === POST_TIMEOUT_CODE;
 }
 
 /** One POST; resolves when the response headers arrive (the body is discarded, never buffered). */
@@ -26,23 +40,30 @@ export type HttpPost = (url: string, options: PostOptions) => Promise<PostResult
 export function createHttpPost(maxSockets: number): { post: HttpPost; close(): void } {
   const http = new HttpAgent({ keepAlive: true, maxSockets });
   const https = new HttpsAgent({ keepAlive: true, maxSockets });
-  const post: HttpPost = (url, { headers, body, signal }) =>
+  const post: HttpPost = (url, { headers, body, signal, timeoutMs }) =>
     new Promise((resolve, reject) => {
       const secure = url.startsWith('https:');
       const payload = Buffer.from(body, 'utf8');
+      const timer = setTimeout(() => {
+        req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: POST_TIMEOUT_CODE }));
+      }, timeoutMs);
       const req = (secure ? httpsRequest : httpRequest)(url, {
         method: 'POST',
         agent: secure ? https : http,
         headers: { ...headers, 'content-length': String(payload.length) },
         signal,
       }, (res: IncomingMessage) => {
+        clearTimeout(timer);
         // The body is not read: nothing in it changes the outcome, and a receiver may echo the
         // order (personal data) back. Draining it frees the socket for the next request.
         res.resume();
         const retryAfter = res.headers['retry-after'];
         resolve({ status: res.statusCode ?? 0, retryAfter: typeof retryAfter === 'string' ? retryAfter : null });
       });
-      req.on('error', reject);
+      req.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
       req.end(payload);
     });
   return {

@@ -7,6 +7,7 @@ import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
 import type { OutboxEntry, OutboxRepository } from '../store/outbox-repository.js';
 import type { HttpPost } from './http-post.js';
 import { createWorkerHttpPost } from './worker-http-post.js';
+import { isPostTimeout } from './http-post.js';
 import { webhookHeaders, webhookKey } from './webhook-signature.js';
 
 /** The part of the outbox repository a webhook relay uses. */
@@ -305,25 +306,20 @@ export class WebhookRelay {
     const id = entry.idempotencyKey ?? String(entry.id);
     const headers = webhookHeaders(this.key, id, Math.floor(scheduler.now() / 1000), entry.payload);
     const request = new AbortController();
-    // Real time, not the engine scheduler: this bounds a wait on a real socket, which the engine
-    // clock (virtual in replay and tests) knows nothing about.
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const onTimeout = () => request.abort(timeout.reason);
-    timeout.addEventListener('abort', onTimeout, { once: true });
     this.requests.add(request);
     let failure: RiskwatchError | undefined;
     try {
-      // Standard Webhooks: a redirect is a failure; `post` never follows one.
-      const response = await this.post(url, { headers, body: entry.payload, signal: request.signal });
+      // Standard Webhooks: a redirect is a failure; `post` never follows one. The timeout runs
+      // where the request is sent (see http-post.ts), from the moment it is.
+      const response = await this.post(url, { headers, body: entry.payload, signal: request.signal, timeoutMs });
       if (response.status < 200 || response.status > 299) {
         failure = ERR_WEBHOOK_STATUS(response.status);
         const retryAfter = retryAfterMs(response.retryAfter, scheduler.now());
         if (retryAfter !== undefined) withDetails(failure, { retryAfterMs: retryAfter });
       }
     } catch (err) {
-      failure = timeout.aborted ? ERR_WEBHOOK_TIMEOUT(timeoutMs) : ERR_WEBHOOK_UNREACHABLE(networkReason(err));
+      failure = isPostTimeout(err) ? ERR_WEBHOOK_TIMEOUT(timeoutMs) : ERR_WEBHOOK_UNREACHABLE(networkReason(err));
     } finally {
-      timeout.removeEventListener('abort', onTimeout);
       this.requests.delete(request);
       this.sending--;
     }

@@ -33,7 +33,7 @@ export function createWorkerHttpPost(maxSockets: number): { post: HttpPost; clos
   worker.on('error', failAll);
   worker.on('exit', () => failAll(new Error('webhook HTTP worker exited')));
 
-  const post: HttpPost = (url, { headers, body, signal }) =>
+  const post: HttpPost = (url, { headers, body, signal, timeoutMs }) =>
     new Promise<PostResult>((resolve, reject) => {
       if (signal.aborted) {
         reject(signal.reason as Error);
@@ -46,7 +46,7 @@ export function createWorkerHttpPost(maxSockets: number): { post: HttpPost; clos
         worker.postMessage({ abort: id });
         reject(signal.reason as Error);
       }, { once: true });
-      worker.postMessage({ id, url, headers, body, maxSockets });
+      worker.postMessage({ id, url, headers, body, timeoutMs, maxSockets });
     });
   return {
     post,
