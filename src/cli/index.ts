@@ -10,6 +10,8 @@ import { formatPolicyIssue, loadDispatchPolicyFile, type PolicyIssue, type Polic
 import { loadRegistryFile } from '../registry/registry-file.js';
 import { envName, flagName } from './config-sources.js';
 import { startDemoFleet } from '../../simulators/demo-fleet.js';
+import { replayCommand } from './replay.js';
+import { runSimulate } from './simulate.js';
 
 const DEMO_DATA_DIR = 'data/demo';
 
@@ -18,6 +20,10 @@ const HELP = `riskwatch — IoT risk early-warning engine
 Usage:
   riskwatch start [flags]            the engine alone (embedded MQTT broker on 1883, HTTP API on 8080)
   riskwatch demo [flags]             the engine plus a simulated fleet with injected incidents (npm start)
+  riskwatch simulate [flags]         a simulated fleet with incidents: --fast --out FILE (a recording) or
+                                     --url URL --rate N (live); see riskwatch simulate --help
+  riskwatch replay FILE [--drain D]  a recording through the engine on a virtual clock that follows its
+                                     event time (own database data/replay, no ports); prints a summary
   riskwatch rules validate [DIR]     check scenario files and DIR/dispatch/policy.yaml (departments against
                                      --registry FILE); prints file:line field: problem
   riskwatch config                   every configuration key with its flag, env var and default
@@ -39,6 +45,11 @@ export async function main(argv: string[]): Promise<void> {
       return start(args, false);
     case 'demo':
       return start(args, true);
+    case 'replay':
+      await replayCommand(args);
+      return;
+    case 'simulate':
+      return runSimulate(args);
     case 'rules':
       return validateRules(args);
     case 'config':
