@@ -3,6 +3,7 @@ import type { DispatchOrder, OrderStatus } from '../contracts/order.js';
 import type { Scenario } from '../contracts/scenario.js';
 import type { StatsQuery, StatsReport } from '../contracts/stats.js';
 import type { OrderTimeline, TimelineLang } from '../contracts/timeline.js';
+import { REPORTABLE_STATUSES } from '../dispatch/order-lifecycle.js';
 import type { DispatchPolicyInfo } from '../dispatch/policy-engine.js';
 import type { AlertQuery } from '../store/alert-repository.js';
 import type { OrderQuery } from '../store/order-repository.js';
@@ -25,10 +26,8 @@ export interface HealthReport {
   counters: Record<string, number>;
 }
 
-/** Statuses a dispatch system may report over HTTP; the engine sets the others itself. */
-export const ORDER_STATUS_UPDATES = [
-  'accepted', 'in_progress', 'resolved', 'false_alarm', 'closed', 'rejected', 'cancelled',
-] as const satisfies readonly OrderStatus[];
+/** Statuses a dispatch system may report over HTTP (the lifecycle's reportable ones); the engine sets the others itself. */
+export const ORDER_STATUS_UPDATES = REPORTABLE_STATUSES;
 
 /** One published order version from the order event log (the SSE stream's history). */
 export interface OrderEventRecord {

@@ -29,9 +29,13 @@ const ALLOWED: Record<OrderStatus, readonly OrderStatus[]> = {
 export const ORDER_STATUSES = Object.keys(ALLOWED) as OrderStatus[];
 
 /** Statuses a downstream system (or an operator) may report; the engine sets the others itself. */
-export const REPORTABLE_STATUSES: readonly OrderStatus[] = [
+export const REPORTABLE_STATUSES = [
   'accepted', 'in_progress', 'resolved', 'false_alarm', 'closed', 'rejected', 'cancelled',
-];
+] as const satisfies readonly OrderStatus[];
+
+export function isReportable(status: OrderStatus): boolean {
+  return (REPORTABLE_STATUSES as readonly OrderStatus[]).includes(status);
+}
 
 /** Statuses only the engine sets: creation, dispatch (commit to the outbox), escalation. */
 export const ENGINE_STATUSES: readonly OrderStatus[] = ['created', 'dispatched', 'escalated'];

@@ -12,7 +12,7 @@ import { DEFAULT_TIME_ZONE } from '../registry/registry.js';
 import { assigneeFor, tierRank } from './dispatch-policy.js';
 import type { DueDeadline } from './order-deadlines.js';
 import {
-  awaitsResponse, canTransition, impliesAcceptance, impliesResolution, isFinished, REPORTABLE_STATUSES,
+  awaitsResponse, canTransition, impliesAcceptance, impliesResolution, isFinished, isReportable,
 } from './order-lifecycle.js';
 import { deadlineAfter } from './sla-calendar.js';
 import { MAX_PRIORITY, stepAbove } from './supervision-ladder.js';
@@ -101,7 +101,7 @@ export class OrderManager {
    * word (same status, note and reporter) after the engine moved on (a rejection re-routed).
    */
   applyStatus(order: DispatchOrder, status: OrderStatus, at: number, note?: string, by?: string): OrderUpdate | undefined {
-    if (!REPORTABLE_STATUSES.includes(status)) throw ERR_VALIDATION(`status ${status} cannot be reported (the engine sets it)`);
+    if (!isReportable(status)) throw ERR_VALIDATION(`status ${status} cannot be reported (the engine sets it)`);
     if (order.status === status || isRepeatOfLastReport(order, status, note, by)) return undefined;
     if (!canTransition(order.status, status)) throw ERR_ORDER_TRANSITION(order.id, order.status, status);
     const next = this.bump(order, at);

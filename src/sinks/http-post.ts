@@ -44,6 +44,7 @@ export function createHttpPost(maxSockets: number): { post: HttpPost; close(): v
     new Promise((resolve, reject) => {
       const secure = url.startsWith('https:');
       const payload = Buffer.from(body, 'utf8');
+      // Real time on purpose: a socket deadline (see PostOptions.timeoutMs), not engine logic.
       const timer = setTimeout(() => {
         req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: POST_TIMEOUT_CODE }));
       }, timeoutMs);

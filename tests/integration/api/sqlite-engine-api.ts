@@ -1,6 +1,7 @@
 import type { Alert } from '../../../src/contracts/alert.js';
-import type { DispatchOrder, OrderHistoryEntry, OrderStatus } from '../../../src/contracts/order.js';
+import type { DispatchOrder, OrderHistoryEntry } from '../../../src/contracts/order.js';
 import type { Scenario } from '../../../src/contracts/scenario.js';
+import { canTransition } from '../../../src/dispatch/order-lifecycle.js';
 import { ERR_NOT_FOUND, ERR_ORDER_TRANSITION, ERR_VALIDATION, withDetails } from '../../../src/core/errors.js';
 import type {
   AlertQuery, DeadDelivery, DeadLetterPage, DeadLetterQuery, DispatchPolicyInfo, EngineApi, HealthReport, OrderEventRecord,
@@ -14,20 +15,6 @@ import { buildOrderTimeline } from '../../../src/dispatch/order-timeline.js';
 import type { Store } from '../../../src/store/store.js';
 import type { OrderChange } from '../../../src/dispatch/order-manager.js';
 import { cloudEvent } from '../../../src/sinks/cloud-event.js';
-
-/** A minimal lifecycle for the test: enough to tell allowed, idempotent and illegal updates apart. */
-const TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
-  created: ['dispatched', 'accepted', 'rejected'],
-  dispatched: ['accepted', 'rejected', 'false_alarm'],
-  escalated: ['accepted', 'rejected'],
-  accepted: ['in_progress', 'resolved', 'false_alarm'],
-  in_progress: ['resolved', 'false_alarm'],
-  resolved: ['closed'],
-  false_alarm: ['closed'],
-  rejected: [],
-  closed: [],
-  cancelled: [],
-};
 
 export interface DeadLetterRecord {
   reason: string;
@@ -85,7 +72,7 @@ export class SqliteEngineApi implements EngineApi {
         && last.note === update.note && last.by === update.by) {
         return order;
       }
-      if (!TRANSITIONS[order.status].includes(update.status)) throw ERR_ORDER_TRANSITION(id, order.status, update.status);
+      if (!canTransition(order.status, update.status)) throw ERR_ORDER_TRANSITION(id, order.status, update.status);
       if (update.status === 'false_alarm' && !update.note) {
         throw withDetails(ERR_VALIDATION('a false alarm needs a note'), { field: 'note' });
       }
