@@ -1,10 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { launchMosquitto } from '../../bench/peers/mosquitto-process.js';
 import { getFreePort } from './free-port.js';
 
 /**
@@ -38,8 +37,6 @@ const MOSQUITTO_PASSWD_BIN = process.env.MOSQUITTO_PASSWD_BIN ?? '/usr/bin/mosqu
 const MOSQUITTO_IMAGE = 'eclipse-mosquitto:2.0.11';
 const INSTALL_HINT = 'install the Debian package: apt-get update && apt-get install -y mosquitto mosquitto-clients';
 
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
 let runtimeDecision: Promise<{ runtime: 'binary' | 'container'; reason: string }> | undefined;
 
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
@@ -131,72 +128,15 @@ async function writePasswordFile(dir: string, users: Record<string, string>): Pr
 }
 
 async function launch(configFile: string, port: number, dir: string): Promise<Mosquitto> {
-  const child = spawn(MOSQUITTO_BIN, ['-c', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(child);
-  installExitHook();
-  let output = '';
-  const keep = (chunk: Buffer): void => {
-    output = (output + chunk.toString('utf8')).slice(-8_192);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('exit', () => running.delete(child));
-  let spawnError: Error | undefined;
-  child.once('error', (err) => {
-    spawnError = err;
-  });
-
+  // Spawning, waiting for the listener and stopping are shared with the benchmark's mosquitto peer.
+  const broker = await launchMosquitto(configFile, port, MOSQUITTO_BIN);
   let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const killed = await Promise.race([exited.then(() => true), sleep(3_000).then(() => false)]);
-        if (!killed) {
-          child.kill('SIGKILL');
-          await exited;
-        }
-      }
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await broker.stop();
       await rm(dir, { recursive: true, force: true });
-    })();
-    return stopping;
-  };
-
-  const deadline = performance.now() + 10_000;
-  for (;;) {
-    if (spawnError) throw new Error(`cannot start ${MOSQUITTO_BIN}: ${spawnError.message}. ${INSTALL_HINT}`);
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`mosquitto exited (${child.exitCode ?? child.signalCode}) before accepting connections:\n${output}`);
-    }
-    if (await accepts(port)) break;
-    if (performance.now() > deadline) {
-      await stop();
-      throw new Error(`mosquitto did not accept connections on port ${port} within 10 s:\n${output}`);
-    }
-    await sleep(20);
-  }
+    })());
   return { url: `mqtt://127.0.0.1:${port}`, host: '127.0.0.1', port, runtime: 'binary', stop };
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: '127.0.0.1' });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // A test run that dies must not leave brokers behind.
-  process.once('exit', () => {
-    for (const child of running) child.kill('SIGKILL');
-  });
 }
 
 // --- container (where a runtime exists) -------------------------------------------------------
