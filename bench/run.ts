@@ -1,4 +1,3 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -10,6 +9,7 @@ import { resolveConfig } from '../src/core/config.js';
 import { createEngine } from '../src/engine.js';
 import { Registry } from '../src/registry/registry.js';
 import { benchFleet } from './bench-fleet.js';
+import { ask, forkPublisher } from './publisher-process.js';
 
 /**
  * `npm run bench`: the engine core benchmark (issue: publish → order latency, sustained ingest,
@@ -43,13 +43,6 @@ function parseOptions(argv: string[]): Options {
     (o as unknown as Record<string, unknown>)[key] = typeof o[key] === 'number' ? Number(value) : value;
   }
   return o;
-}
-
-function ask<T>(child: ChildProcess, command: object): Promise<T> {
-  return new Promise((resolve, reject) => {
-    child.once('message', (m: { ok: boolean; result?: T; error?: string }) => (m.ok ? resolve(m.result as T) : reject(new Error(m.error))));
-    child.send(command);
-  });
 }
 
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
@@ -154,13 +147,6 @@ export async function runBenchmark(options: Options) {
     await engine.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-/** The publisher process: compiled JS after `npm run build`, or the TS source through tsx (tests). */
-function forkPublisher(): ChildProcess {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const file = fileURLToPath(new URL(fromSource ? './load-publisher.ts' : './load-publisher.js', import.meta.url));
-  return fork(file, { stdio: 'inherit', execArgv: fromSource ? ['--import', 'tsx'] : [] });
 }
 
 async function waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<void> {

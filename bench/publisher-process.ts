@@ -1,0 +1,21 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The load publisher (load-publisher.ts) runs in its own process, so publishing competes with the
+ * system under test for the 2 cores the way a real fleet's traffic would not: the pessimistic case.
+ * Compiled JS after `npm run build`, or the TS source through tsx (tests).
+ */
+export function forkPublisher(): ChildProcess {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const file = fileURLToPath(new URL(fromSource ? './load-publisher.ts' : './load-publisher.js', import.meta.url));
+  return fork(file, { stdio: 'inherit', execArgv: fromSource ? ['--import', 'tsx'] : [] });
+}
+
+/** One command to the publisher, its result back (commands run one at a time). */
+export function ask<T>(child: ChildProcess, command: object): Promise<T> {
+  return new Promise((resolve, reject) => {
+    child.once('message', (m: { ok: boolean; result?: T; error?: string }) => (m.ok ? resolve(m.result as T) : reject(new Error(m.error))));
+    child.send(command);
+  });
+}

@@ -1,0 +1,28 @@
+import type { DeviceType } from '../src/contracts/registry.js';
+
+/**
+ * Anything the latency probe can drive: readings go in over MQTT at `inputUrl` (`rw/telemetry/{id}`),
+ * an output per trigger comes back on `outputTopics` at `outputUrl`. riskwatch, Node-RED with the
+ * same threshold rule, and a bare broker (whose "output" is the trigger itself) all fit.
+ */
+export interface SystemUnderTest {
+  name: string;
+  /** What it is, for the report: versions, broker, configuration. */
+  description: string;
+  inputUrl: string;
+  outputUrl: string;
+  outputTopics: string[];
+  /** Where the device id sits in an output's JSON ([] = last topic level) and the output type to count. */
+  match: { deviceIdPath: string[]; type?: string };
+  /** Trigger readings go to `{triggerTopicPrefix}/{id}`. */
+  triggerTopicPrefix: string;
+  /** Readings the system has taken in so far; null when it cannot tell (a bare broker). */
+  processed(): Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+/** The fleet a run feeds: every device's [id, type], and the gas detectors that can raise a red alert. */
+export interface ProbeFleet {
+  devices: [string, DeviceType][];
+  gasDetectors: string[];
+}
