@@ -1,63 +1,25 @@
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Alert } from '../../../src/contracts/alert.js';
-import { ManualScheduler } from '../../../src/core/manual-scheduler.js';
-import { resolveConfig } from '../../../src/core/config.js';
-import { createEngine, type Engine } from '../../../src/engine.js';
-import { replay } from '../../../src/engine/replay.js';
-import { Registry } from '../../../src/registry/registry.js';
-import { scoreDetection } from '../../../bench/detection-quality.js';
-import { fleetFromRegistry, generateCity } from '../../../simulators/fleet.js';
-import { planIncidents, randomIncidents } from '../../../simulators/incidents.js';
-import { simulate } from '../../../simulators/simulation.js';
-import { capturingLogger } from '../../helpers/engine-harness.js';
-import { useTempDir } from '../../helpers/temp-dir.js';
-
-const HOUR = 3_600_000;
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DETECTION_OPTIONS, detectionMarkdown, runDetectionBenchmark } from '../../../bench/detection.js';
 
 /**
- * The whole chain the detection-quality benchmark runs, CI-sized: a generated city with injected
- * incidents → its recording → replay through the engine with the shipped scenarios → score the
- * alerts against the labels.
+ * The whole chain the detection-quality benchmark runs (bench/detection.ts), CI-sized: a generated
+ * city with injected incidents → its recording → replay through the engine with the shipped
+ * scenarios on a virtual clock → the alerts scored against the simulator's labels.
  */
 describe('detection quality on a simulated city (simulate → replay → score)', () => {
-  const dir = useTempDir('rw-quality-');
-  let engine: Engine | undefined;
-  afterEach(async () => {
-    await engine?.stop();
-    engine = undefined;
-  });
-
   it('catches every labelled incident its scenarios can see, with no false alarm from normal traffic', async () => {
-    const seed = 11;
-    const city = generateCity({ households: 200, seed });
-    const registry = new Registry(city);
-    const fleet = fleetFromRegistry(registry);
-    const window = { startMs: Date.parse('2026-03-02T00:00:00+08:00'), endMs: Date.parse('2026-03-04T00:00:00+08:00') };
-    const plan = planIncidents(fleet, randomIncidents(fleet, 12, window, seed), window, seed);
-    const messages = simulate({ fleet, seed, startMs: window.startMs, endMs: window.endMs, effects: plan.effects });
-
-    const clock = new ManualScheduler(window.startMs);
-    const config = resolveConfig({ mqtt: { port: 0, host: '127.0.0.1' }, http: { enabled: false }, data: join(dir(), 'db'), rules: 'rules', log: { level: 'warn' } });
-    engine = createEngine(config, { registry, scheduler: clock, logger: capturingLogger([]) });
-    await engine.start();
-    const alerts: Alert[] = [];
-    engine.on('alert', (e) => {
-      if (e.type === 'opened') alerts.push(e.alert);
-    });
-    const encoded = (function* () {
-      for (const m of messages) yield { t: m.t, topic: m.topic, payload: Buffer.from(JSON.stringify(m.payload)) };
-    })();
-    const summary = await replay(engine, clock, encoded);
-    expect(summary.rejected).toBe(0);
-
-    const days = (window.endMs - window.startMs) / (24 * HOUR);
-    const scores = scoreDetection(plan.labels, alerts, { deviceDays: fleet.devices.length * days });
-    const expected = plan.labels.filter((l) => l.expectedScenarios.length > 0);
+    const result = await runDetectionBenchmark({ ...DEFAULT_DETECTION_OPTIONS, households: 200, days: 2, incidents: 12, seed: 11 });
+    expect(result.replay.rejected).toBe(0);
+    expect(result.replay.readings).toBeGreaterThan(100_000);
+    const expected = result.incidents.filter((l) => l.expectedScenarios.length > 0);
     expect(expected.length).toBeGreaterThanOrEqual(6);
-    for (const score of scores) {
+    expect(result.scores.length).toBeGreaterThanOrEqual(4);
+    for (const score of result.scores) {
       expect({ scenario: score.scenarioId, missed: score.incidents - score.detected }).toEqual({ scenario: score.scenarioId, missed: 0 });
       expect({ scenario: score.scenarioId, falseAlarms: score.falseAlarms }).toEqual({ scenario: score.scenarioId, falseAlarms: 0 });
     }
+    expect(result.totals).toMatchObject({ missed: 0, falseAlarms: 0 });
+    expect(result.totals.incidents).toBe(result.scores.reduce((n, s) => n + s.incidents, 0));
+    expect(detectionMarkdown(result)).toContain('| **all** |');
   });
 });
