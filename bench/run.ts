@@ -9,7 +9,9 @@ import { resolveConfig } from '../src/core/config.js';
 import { createEngine } from '../src/engine.js';
 import { Registry } from '../src/registry/registry.js';
 import { benchFleet } from './bench-fleet.js';
+import type { ProbeCommand } from './load-publisher.js';
 import { ask, forkPublisher } from './publisher-process.js';
+import type { DeviceType } from '../src/contracts/registry.js';
 
 /**
  * `npm run bench`: the engine core benchmark (issue: publish → order latency, sustained ingest,
@@ -73,17 +75,23 @@ export async function runBenchmark(options: Options) {
   const url = `mqtt://127.0.0.1:${(engine.messageBus as EmbeddedBus).port}`;
   const child = forkPublisher();
   // Household by household, so both halves of the warm-up hold the same mix of device types.
-  const all = registry.devices().map((d) => d.id);
+  // Each device is sent a reading its own type's schema accepts (fleet-feed.ts), so it builds state.
+  const all = registry.devices().map((d): [string, DeviceType] => [d.id, d.type]);
   const half = Math.floor(all.length / 2);
 
   try {
     // 0. Every device reports once, so every scenario holds state for every device it covers. In
     // two halves: the second half's heap growth is the marginal cost of a device, free of the
     // one-off costs (JIT, connections, buffers) the first messages bring.
-    await ask(child, { cmd: 'throughput', url, messages: half, devices: all.slice(0, half), connections: 1 });
+    const warmup = (devices: [string, DeviceType][]) =>
+      ask(child, {
+        cmd: 'probe', inputUrl: url, outputUrl: url, outputTopics: ['bench/warmup/none'], match: { deviceIdPath: [] }, triggerTopicPrefix: 'rw/telemetry',
+        rate: 50_000, durationS: devices.length / 50_000, fleet: devices, triggers: [], triggerRate: 1, graceMs: 0,
+      } satisfies ProbeCommand);
+    await warmup(all.slice(0, half));
     await waitFor(() => engine.counters.messages >= half);
     const heapAfterHalf = heapUsed();
-    await ask(child, { cmd: 'throughput', url, messages: all.length - half, devices: all.slice(half), connections: 1 });
+    await warmup(all.slice(half));
     await waitFor(() => engine.counters.messages >= all.length);
     const heapAfterWarmup = heapUsed();
 
