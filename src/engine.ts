@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { asyncScheduler, Subject, type Subscription } from 'rxjs';
+import { asyncScheduler, Observable, Subject, type Subscriber, type Subscription } from 'rxjs';
 import { pino, type Logger } from 'pino';
 import type { Alert, AlertEvent } from './contracts/alert.js';
 import type { MessageBus } from './contracts/bus.js';
@@ -110,7 +110,17 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   };
 
   private readonly diag: Diagnostics;
-  private readonly raw$ = new Subject<RawMessage>();
+  /**
+   * The pipeline's entrance. It has one subscriber, the pipeline, which `ingest` calls directly:
+   * a Subject would allocate a closure and an iterator per message to reach it (replay profile).
+   */
+  private rawIn: Subscriber<RawMessage> | undefined;
+  private readonly raw$ = new Observable<RawMessage>((subscriber) => {
+    this.rawIn = subscriber;
+    return () => {
+      if (this.rawIn === subscriber) this.rawIn = undefined;
+    };
+  });
   private readonly modelOutput = new Subject<Detection>();
   private readonly prefix: string;
   private pipeline: Subscription | undefined;
@@ -329,7 +339,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   /** Feeds one MQTT message into the pipeline (the bus calls this; so can replay and tests). */
   ingest(topic: string, payload: Buffer): void {
     this.counters.messages++;
-    this.raw$.next({ topic, payload, receivedAt: this.scheduler.now() });
+    this.rawIn?.next({ topic, payload, receivedAt: this.scheduler.now() });
   }
 
   /**

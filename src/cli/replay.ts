@@ -2,7 +2,7 @@ import { ManualScheduler } from '../core/manual-scheduler.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { createEngine } from '../engine.js';
 import { replay, type ReplaySummary } from '../engine/replay.js';
-import { readRecording, type ReplayMessage } from '../ingest/recording-reader.js';
+import { readRecording } from '../ingest/recording-reader.js';
 import { createLogger } from '../main.js';
 import { loadConfig } from './config-sources.js';
 import { withShippedDefaults } from './shipped-paths.js';
@@ -28,18 +28,18 @@ export async function replayCommand(args: string[]): Promise<ReplaySummary | und
     return undefined;
   }
   const config = withShippedDefaults(loaded);
-  const messages = readRecording(file);
-  const first = await messages.next();
-  if (first.done) {
+  const recording = readRecording(file);
+  const first = await recording.first();
+  if (first === undefined) {
     console.error(`${file}: no messages`);
     process.exitCode = 1;
     return undefined;
   }
-  const clock = new ManualScheduler(first.value.t);
+  const clock = new ManualScheduler(first.t);
   const engine = createEngine(config, { scheduler: clock, logger: createLogger(config) });
   await engine.start();
   try {
-    const summary = await replay(engine, clock, prepend(first.value, messages), drainMs === undefined ? {} : { drainMs });
+    const summary = await replay(engine, clock, recording, drainMs === undefined ? {} : { drainMs });
     const span = summary.to - summary.from;
     const rate = summary.messages / Math.max(summary.wallMs / 1000, 1e-9);
     console.log(
@@ -67,9 +67,4 @@ function takeDrain(args: string[]): { drainMs?: number; rest: string[] } {
     }
   }
   return drainMs === undefined ? { rest } : { drainMs, rest };
-}
-
-async function* prepend(first: ReplayMessage, rest: AsyncIterable<ReplayMessage>): AsyncGenerator<ReplayMessage> {
-  yield first;
-  yield* rest;
 }

@@ -6,8 +6,11 @@ import type { CompiledScenario } from '../scenarios/compile.js';
 /**
  * Runs every applicable scenario on each reading. Which scenarios apply to a device is decided once
  * per device context (WeakMap: a registry edit creates a new context and so a fresh decision), so
- * the per-reading cost is one lookup plus the models' own work. Detections come out of the same
- * stream, whether a reading or a model timer caused them.
+ * the per-reading cost is one lookup plus the models' own work. Where no scenario of a device type
+ * has a subject filter (`appliesTo.when`), the type alone decides (compile.ts: appliesTo is "type
+ * listed, and `when` holds"), and its readings skip the per-device lookup: a hash lookup per reading
+ * is a cache miss per reading in a city-sized fleet (replay profile). Detections come out of the
+ * same stream, whether a reading or a model timer caused them.
  */
 export function detectRisks(
   scenarios: readonly CompiledScenario[],
@@ -32,13 +35,27 @@ export function detectRisks(
         }
         return list;
       };
+      // Per device type: its one list when the type decides alone, null when a subject filter does.
+      const byType = new Map<string, readonly CompiledScenario[] | null>();
+      const typeList = (ctx: DeviceContext): readonly CompiledScenario[] | null => {
+        const type = ctx.device.type;
+        const filtered = scenarios.some((s) => s.scenario.appliesTo.when !== undefined && s.scenario.appliesTo.deviceTypes.includes(type));
+        const list = filtered ? null : listFor(ctx);
+        byType.set(type, list);
+        return list;
+      };
       const output = modelOutput.subscribe(subscriber);
       const subscription = readings.subscribe({
         next(reading) {
-          let list = applicable.get(reading.ctx);
-          if (list === undefined) {
-            list = listFor(reading.ctx);
-            applicable.set(reading.ctx, list);
+          const ctx = reading.ctx;
+          let list = byType.get(ctx.device.type);
+          if (list === undefined) list = typeList(ctx);
+          if (list === null) {
+            list = applicable.get(ctx);
+            if (list === undefined) {
+              list = listFor(ctx);
+              applicable.set(ctx, list);
+            }
           }
           for (let i = 0; i < list.length; i++) {
             try {

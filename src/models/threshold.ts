@@ -19,21 +19,24 @@ const NONE = 0, NUMBER = 1, FALSE = 2, TRUE = 3;
 
 /**
  * The recent metric values of every key in flat typed arrays, one row of `depth` slots per key:
- * about 25 bytes per kept value, where keeping the readings themselves would retain ~135 bytes
- * each (reading plus metrics object) — most of a key's budget of 1 KB.
+ * 17 bytes per kept value (25 when a key spans devices), where keeping the readings themselves
+ * would retain ~135 bytes each (reading plus metrics object) — most of a key's budget of 1 KB.
+ *
+ * Time and value sit side by side in one array, and the device of each value is kept only for
+ * keys that span devices (`keyBy: subject`; a device-keyed row has one device, the caller's): 40
+ * bytes less per device-keyed key, and two arrays written per reading instead of four.
  */
 class RecentValues {
-  private ts: Float64Array;
-  private values: Float64Array;
+  /** Per slot: event time, then the value (numbers; booleans are in `kinds`). */
+  private samples: Float64Array;
   private kinds: Uint8Array;
-  private devices: string[];
+  private devices: string[] | undefined;
   private rows = 0;
 
-  constructor(private readonly depth: number, private capacity = 1024) {
-    this.ts = new Float64Array(capacity * depth);
-    this.values = new Float64Array(capacity * depth);
+  constructor(private readonly depth: number, perValueDevice: boolean, private capacity = 1024) {
+    this.samples = new Float64Array(capacity * depth * 2);
     this.kinds = new Uint8Array(capacity * depth);
-    this.devices = new Array<string>(capacity * depth).fill('');
+    this.devices = perValueDevice ? new Array<string>(capacity * depth).fill('') : undefined;
   }
 
   /** A new row; its index is the key's for good (rows are freed all at once, with the model). */
@@ -45,42 +48,41 @@ class RecentValues {
   /** Stores a value at position `seq` (a running count) of `row`, overwriting the oldest. */
   put(row: number, seq: number, deviceId: string, ts: number, value: MetricValue): void {
     const i = row * this.depth + (seq % this.depth);
-    this.ts[i] = ts;
-    this.devices[i] = deviceId;
+    this.samples[2 * i] = ts;
+    if (this.devices !== undefined) this.devices[i] = deviceId;
     if (typeof value === 'number') {
       this.kinds[i] = NUMBER;
-      this.values[i] = value;
+      this.samples[2 * i + 1] = value;
     } else {
       this.kinds[i] = value ? TRUE : FALSE;
     }
   }
 
-  /** Evidence for the values before position `seq` (oldest first), at most depth − 1 of them. */
-  collect(row: number, seq: number, metric: string, into: EvidenceReading[]): void {
+  /**
+   * Evidence for the values before position `seq` (oldest first), at most depth − 1 of them;
+   * `deviceId` is the row's device when values do not keep their own.
+   */
+  collect(row: number, seq: number, metric: string, deviceId: string, into: EvidenceReading[]): void {
     const from = Math.max(0, seq - (this.depth - 1));
     for (let n = from; n < seq; n++) {
       const i = row * this.depth + (n % this.depth);
       const kind = this.kinds[i];
       if (kind === NONE) continue;
-      const value: MetricValue = kind === NUMBER ? this.values[i]! : kind === TRUE;
-      into.push({ deviceId: this.devices[i]!, ts: this.ts[i]!, metrics: { [metric]: value } });
+      const value: MetricValue = kind === NUMBER ? this.samples[2 * i + 1]! : kind === TRUE;
+      into.push({ deviceId: this.devices?.[i] ?? deviceId, ts: this.samples[2 * i]!, metrics: { [metric]: value } });
     }
   }
 
   private grow(): void {
     this.capacity *= 2;
     const size = this.capacity * this.depth;
-    const ts = new Float64Array(size);
-    ts.set(this.ts);
-    const values = new Float64Array(size);
-    values.set(this.values);
+    const samples = new Float64Array(size * 2);
+    samples.set(this.samples);
     const kinds = new Uint8Array(size);
     kinds.set(this.kinds);
-    const devices = this.devices.concat(new Array<string>(size - this.devices.length).fill(''));
-    this.ts = ts;
-    this.values = values;
+    this.samples = samples;
     this.kinds = kinds;
-    this.devices = devices;
+    if (this.devices !== undefined) this.devices = this.devices.concat(new Array<string>(size - this.devices.length).fill(''));
   }
 }
 
@@ -199,7 +201,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
   const { scheduler, emit } = deps;
   const states = new Map<string, ThresholdState>();
   // Without a metric there is no single value to keep: the evidence is the deciding reading alone.
-  let recent = metric === undefined ? undefined : new RecentValues(EVIDENCE_READINGS);
+  let recent = metric === undefined ? undefined : new RecentValues(EVIDENCE_READINGS, scenario.keyBy === 'subject');
   const since = new SinceTable(specs.length);
   const anyFor = specs.some((spec) => spec.forMs > 0);
   // A `for` duration needs readings confirming it no further apart than this (silence is not evidence).
@@ -272,7 +274,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
 
   const evidence = (state: ThresholdState): EvidenceReading[] => {
     const readings: EvidenceReading[] = [];
-    if (recent !== undefined && metric !== undefined) recent.collect(state.recentRow, state.recentSeq - 1, metric, readings);
+    if (recent !== undefined && metric !== undefined) recent.collect(state.recentRow, state.recentSeq - 1, metric, state.lastReading.deviceId, readings);
     readings.push(evidenceOf(state.lastReading));
     return readings;
   };

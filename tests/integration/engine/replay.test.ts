@@ -85,6 +85,26 @@ describe('replay (recorded fleet traffic on a virtual clock)', () => {
     expect(result.ordersCreated).toBe(replayed.engine.listOrders({}).total);
   });
 
+  it('replays the same from the file chunk by chunk, from an array and from an async iterable of messages', async () => {
+    const messages = recording();
+    const file = join(dir(), 'recording.ndjson');
+    writeFileSync(file, `${messages.map((m) => JSON.stringify(m)).join('\n')}\n`);
+    const encoded = messages.map((m) => ({ t: m.t, topic: m.topic, payload: Buffer.from(JSON.stringify(m.payload)) }));
+    async function* oneByOne() {
+      for (const m of encoded) yield m;
+    }
+    const runs = [];
+    for (const [name, input] of [['chunks', readRecording(file, { chunkBytes: 4096 })], ['array', encoded], ['async', oneByOne()]] as const) {
+      const run = await engineAt(start, name);
+      const { wallMs: _wall, ...result } = await replay(run.engine, run.clock, input, { settleEvery: 64 });
+      runs.push({ result, alerts: run.alerts.map(summary), clock: run.clock.now() });
+    }
+    expect(runs[0]!.result).toMatchObject({ messages: messages.length, from: start, to: start + 30 * HOUR, rejected: 0 });
+    expect(runs[0]!.alerts.length).toBeGreaterThan(0);
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[2]).toEqual(runs[0]);
+  });
+
   it('reads lines as simulate writes them without parsing the payload, and any other JSON shape in full', () => {
     const fast = parseRecordingLine('{"t":5,"topic":"rw/telemetry/a\\"b","payload":{"metrics":{"x":1}}}', 1);
     expect(fast).toEqual({ t: 5, topic: 'rw/telemetry/a"b', payload: Buffer.from('{"metrics":{"x":1}}') });
