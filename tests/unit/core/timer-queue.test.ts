@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Observable } from 'rxjs';
+import { Observable, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { ManualScheduler } from '../../../src/core/manual-scheduler.js';
-import { TimerQueue, type TimerEntry } from '../../../src/core/timer-queue.js';
+import { DEFAULT_FIRING_BUDGET, TimerQueue, type TimerEntry } from '../../../src/core/timer-queue.js';
 
 interface Entry extends TimerEntry {
   name: string;
@@ -171,5 +171,97 @@ describe('TimerQueue', () => {
     queue.fireDue(20);
     expect(fired).toEqual(['a@20']);
     expect(queue.size).toBe(1);
+  });
+
+  describe('firing budget per wake-up', () => {
+    /** A ManualScheduler seen through a wrapper that counts actions scheduled and run. */
+    function counted(base: ManualScheduler) {
+      const counts = { scheduled: 0, ran: 0 };
+      let extraMs = 0;
+      const scheduler: SchedulerLike = {
+        // Time that passes while a wake-up fires (what a real clock does), on top of the virtual clock.
+        now: () => base.now() + extraMs,
+        schedule<S>(work: (this: SchedulerAction<S>, state: S) => void, delay?: number, state?: S): Subscription {
+          counts.scheduled++;
+          return base.schedule<S>(function (this: SchedulerAction<S>, s: S) {
+            counts.ran++;
+            work.call(this, s);
+          }, delay, state);
+        },
+      };
+      return { scheduler, counts, spend: (ms: number) => (extraMs += ms) };
+    }
+
+    it('fires at most maxEntries per wake-up, lets other actions at the same instant run between, and an advance still fires everything', () => {
+      const scheduler = new ManualScheduler(0);
+      const log: string[] = [];
+      const queue = new TimerQueue<Entry>(scheduler, (e, now) => log.push(`${e.name}@${now}`), { maxEntries: 1_000 });
+      for (let i = 0; i < 2_500; i++) queue.arm(entry(`e${i}`), 100 + (i % 2)); // due at 100 and 101
+      scheduler.schedule(() => log.push('other@100'), 100); // e.g. another queue's wake-up, same instant
+
+      scheduler.advanceTo(100);
+      // 1 250 entries are due at 100: the first wake-up fires 1 000, the other action runs, then the rest.
+      expect(log.indexOf('other@100')).toBe(1_000);
+      expect(log.filter((l) => l.endsWith('@100'))).toHaveLength(1_251);
+      expect(queue.size).toBe(1_250);
+
+      scheduler.advanceTo(5_000);
+      expect(log.filter((l) => l.endsWith('@101'))).toHaveLength(1_250);
+      expect(queue.size).toBe(0);
+      expect(scheduler.pendingCount).toBe(0);
+      // In due order, as without a budget.
+      const fired = log.filter((l) => l !== 'other@100').map((l) => Number(l.slice(l.indexOf('@') + 1)));
+      expect(fired).toEqual([...fired].sort((a, b) => a - b));
+    });
+
+    it('hands the loop back once a wake-up has spent maxMs of the clock, and fires the rest at once (delay 0)', () => {
+      const base = new ManualScheduler(0);
+      const { scheduler, counts, spend } = counted(base);
+      const batches: number[] = [];
+      const queue = new TimerQueue<Entry>(scheduler, () => {
+        batches.push(counts.ran); // which wake-up fired this entry
+        spend(2); // each entry's work takes 2 ms of the clock
+      }, { maxEntries: 1_000, maxMs: 5 });
+      for (let i = 0; i < 10; i++) queue.arm(entry(`e${i}`), 50);
+
+      base.advanceTo(50);
+      // 5 ms per wake-up at 2 ms per entry: three entries each (the third ends past the budget).
+      expect(batches).toEqual([1, 1, 1, 2, 2, 2, 3, 3, 3, 4]);
+      expect(queue.size).toBe(0);
+      expect(base.pendingCount).toBe(0);
+    });
+
+    it('fires a budgeted burst at its own frame inside TestScheduler.run()', () => {
+      const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+      const frames: number[] = [];
+      testScheduler.run(() => {
+        const queue = new TimerQueue<Entry>(testScheduler, () => frames.push(testScheduler.now()), { maxEntries: 10 });
+        for (let i = 0; i < 35; i++) queue.arm(entry(`e${i}`), 1_000);
+      });
+      expect(frames).toHaveLength(35);
+      expect(new Set(frames)).toEqual(new Set([1_000]));
+    });
+
+    it('schedules one wake-up after a burst, however many entries onDue re-armed', () => {
+      const base = new ManualScheduler(0);
+      const { scheduler, counts } = counted(base);
+      const fired: number[] = [];
+      const queue = new TimerQueue<Entry>(scheduler, (e, now) => {
+        fired.push(now);
+        if (now < 300) queue.arm(e, now + 100);
+      });
+      for (let i = 0; i < 500; i++) queue.arm(entry(`e${i}`), 100);
+      expect(counts.scheduled).toBe(1);
+      base.advanceTo(100);
+      expect(counts.scheduled).toBe(2); // the wake-up for 200, once for all 500 re-arms
+      base.advanceTo(1_000);
+      expect(fired).toHaveLength(1_500);
+      expect(queue.size).toBe(0);
+    });
+
+    it('refuses a budget that could never fire anything', () => {
+      expect(() => new TimerQueue<Entry>(new ManualScheduler(0), () => undefined, { maxEntries: 0 })).toThrow(RangeError);
+      expect(DEFAULT_FIRING_BUDGET.maxEntries).toBeGreaterThanOrEqual(1);
+    });
   });
 });
