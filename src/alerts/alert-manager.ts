@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Alert, AlertEvent, AlertHistoryEntry, AlertTransition } from '../contracts/alert.js';
 import type { Scheduler } from '../contracts/clock.js';
 import type { Detection } from '../contracts/detection.js';
 import type { Level } from '../contracts/level.js';
 import type { Scenario } from '../contracts/scenario.js';
 import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
+import { timeOrderedIds } from './alert-id.js';
 import { isHigher, levelRank, maxLevel } from './levels.js';
 
 /** Per (scenario, key): the open alert, the memory of the last clear (cooldown) and recent changes (flapping). */
@@ -22,6 +22,7 @@ interface AlertSlot extends TimerEntry {
 export interface AlertManagerOptions {
   scheduler: Scheduler;
   scenario(id: string): Scenario | undefined;
+  /** Default: UUIDv7 on the engine clock (`timeOrderedIds`), so ids sort by creation. */
   newId?: () => string;
   onSuppressed?(scenarioId: string, key: string): void;
   /** Called for changes decided by a timer (a held clear released after flapping calmed down). */
@@ -48,7 +49,7 @@ export class AlertManager {
   private readonly newId: () => string;
 
   constructor(private readonly options: AlertManagerOptions) {
-    this.newId = options.newId ?? randomUUID;
+    this.newId = options.newId ?? timeOrderedIds(() => options.scheduler.now());
     this.timers = new TimerQueue<AlertSlot>(options.scheduler, (slot, now) => this.releaseHeld(slot, now));
   }
 

@@ -16,14 +16,33 @@ export interface Announcement {
   type: string;
 }
 
-/** `rw/alerts/{level}/{scenarioId}`: a cleared alert is announced under the level it had. */
-export function alertAnnouncement(prefix: string, event: AlertEvent): Announcement {
+/**
+ * `rw/alerts/{level}/{scenarioId}`: a cleared alert is announced under the level it had.
+ *
+ * `alertJson`, when given, must be `JSON.stringify(event.alert)`: the group commit serialises the
+ * alert once for its row and passes the text here, so a storm does not serialise every alert twice.
+ */
+export function alertAnnouncement(prefix: string, event: AlertEvent, alertJson?: string): Announcement {
   const alert = event.alert;
   const level = event.type === 'cleared' ? (event.from ?? alert.level) : alert.level;
   const id = `${alert.id}:${alert.history.length}`;
   const type = `riskwatch.alert.${event.type}`;
-  const envelope = cloudEvent(type, id, alert.id, event.at, alert);
-  return { topic: alertTopic(prefix, level, alert.scenarioId), payload: JSON.stringify(envelope), qos: 1, orderingKey: alert.id, id, type };
+  const payload = (alertJson === undefined ? undefined : withData(JSON.stringify(cloudEvent(type, id, alert.id, event.at, null)), alertJson))
+    ?? JSON.stringify(cloudEvent(type, id, alert.id, event.at, alert));
+  return { topic: alertTopic(prefix, level, alert.scenarioId), payload, qos: 1, orderingKey: alert.id, id, type };
+}
+
+const NULL_DATA_TAIL = '"data":null}';
+
+/**
+ * `envelopeJson` (an event whose data is null) with `dataJson` as its data: the same text as
+ * `JSON.stringify` of the event carrying the data, since the package writes `data` last. The
+ * envelope's attributes are still built and validated by the package. Undefined when the layout is
+ * not the one this relies on (another `cloudevents` version): the caller serialises the whole event.
+ */
+function withData(envelopeJson: string, dataJson: string): string | undefined {
+  if (!envelopeJson.endsWith(NULL_DATA_TAIL)) return undefined;
+  return `${envelopeJson.slice(0, envelopeJson.length - NULL_DATA_TAIL.length)}"data":${dataJson}}`;
 }
 
 /**

@@ -160,4 +160,33 @@ export const MIGRATIONS: readonly Migration[] = [
           '$.rejectedBy', json('[]'));
     `,
   },
+  {
+    description: 'alerts: one place index instead of four (place, grid, community, street), for cheaper alert commits',
+    sql: `
+      -- Every alert row carried four place indexes so that a place id matched at any level of the
+      -- hierarchy: four index entries per alert, and as many more index pages in every commit (an
+      -- offline storm commits tens of thousands of alerts a second). Instead, each distinct place
+      -- path (place, grid, community, street) is stored once in alert_places, the alert carries
+      -- the path as one indexed column, and a place filter finds the paths that name the place
+      -- (a small table: one row per place that ever had an alert) and then the alerts by index.
+      -- path is json_array(place_id, grid_id, community_id, street_id), the same text the
+      -- repository writes with JSON.stringify.
+      CREATE TABLE alert_places (
+        path          TEXT PRIMARY KEY,
+        place_id      TEXT NOT NULL,
+        grid_id       TEXT,
+        community_id  TEXT,
+        street_id     TEXT
+      ) WITHOUT ROWID;
+      ALTER TABLE alerts ADD COLUMN place_path TEXT NOT NULL DEFAULT '';
+      UPDATE alerts SET place_path = json_array(place_id, grid_id, community_id, street_id);
+      INSERT OR IGNORE INTO alert_places (path, place_id, grid_id, community_id, street_id)
+        SELECT DISTINCT place_path, place_id, grid_id, community_id, street_id FROM alerts;
+      DROP INDEX alerts_place;
+      DROP INDEX alerts_grid;
+      DROP INDEX alerts_community;
+      DROP INDEX alerts_street;
+      CREATE INDEX alerts_place_path ON alerts (place_path, opened_at, id);
+    `,
+  },
 ];

@@ -3,6 +3,7 @@ import type { OrderStatus } from '../contracts/order.js';
 import type { StatsGroupBy, StatsQuery } from '../contracts/stats.js';
 import type { OrderStatsFacts, StatsInput } from '../dispatch/order-stats.js';
 import type { Database } from './database.js';
+import { alertPlaceFilter } from './alert-place-filter.js';
 import { anyColumnEquals, equals, oneOf, timeRange, type ListFilter } from './paged-list-query.js';
 
 /**
@@ -31,17 +32,18 @@ const GROUP_COLUMN: Record<StatsGroupBy | 'none', string> = {
 
 const PLACE_COLUMNS = ['place_id', 'grid_id', 'community_id', 'street_id'] as const;
 
-function filtersOn(timeColumn: string): ListFilter<StatsQuery>[] {
+function filtersOn(timeColumn: string, place: ListFilter<StatsQuery>): ListFilter<StatsQuery>[] {
   return [
     equals<StatsQuery>('scenario', 'scenario_id', (q) => q.scenario),
     oneOf<StatsQuery>('level', 'level', (q) => q.level),
-    anyColumnEquals<StatsQuery>('place', PLACE_COLUMNS, (q) => q.place),
+    place,
     ...timeRange<StatsQuery>(timeColumn, (q) => q.from, (q) => q.to),
   ];
 }
 
-const ORDER_FILTERS = filtersOn('created_at');
-const ALERT_FILTERS = filtersOn('opened_at');
+const ORDER_FILTERS = filtersOn('created_at', anyColumnEquals<StatsQuery>('place', PLACE_COLUMNS, (q) => q.place));
+// Alerts keep one place index (migration 4): the same matches through alert_places.
+const ALERT_FILTERS = filtersOn('opened_at', alertPlaceFilter<StatsQuery>('place', (q) => q.place));
 
 // Column order = OrderFactsRow. Rows come back as arrays (`raw()`): measurably cheaper than objects
 // with named keys when a report reads 100 000 of them.

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/contracts/alert.js';
 import { AlertRepository } from '../../../src/store/alert-repository.js';
 import { closeDatabase, openDatabase, type Database } from '../../../src/store/database.js';
+import { Store } from '../../../src/store/store.js';
 import { T0, makeAlert } from '../../helpers/store-fixtures.js';
 
 const MIN = 60_000;
@@ -42,6 +43,31 @@ describe('AlertRepository', () => {
     expect(repo.list({ place: 'comm-a' }).total).toBe(0);
     expect(repo.list({ place: 'grid-z9' }).items).toEqual([moved]);
     expect(repo.list({ from: T0 + 5 * MIN }).total).toBe(1);
+  });
+
+  it('saveOpened inserts a new alert (and replaces a repeated id, as save does)', () => {
+    const alert = makeAlert({ id: 'new' });
+    repo.saveOpened(alert, JSON.stringify(alert));
+    expect(repo.get('new')).toEqual(alert);
+    const again = makeAlert({ id: 'new', level: 'red', placeId: 'grid-b1', gridId: 'grid-b1' });
+    repo.saveOpened(again);
+    expect(repo.get('new')).toEqual(again);
+    expect(repo.list({ place: 'grid-a1' }).total).toBe(0);
+    expect(repo.list({ place: 'grid-b1' }).total).toBe(1);
+  });
+
+  it('writes a place path again when the transaction that first wrote it rolled back', () => {
+    const store = new Store(openDatabase(':memory:'));
+    const at = (id: string) => makeAlert({ id, placeId: 'grid-q', gridId: 'grid-q', communityId: 'comm-q', streetId: 'street-q' });
+    expect(() => store.transaction(() => {
+      store.alerts.saveOpened(at('x1'));
+      throw new Error('abort');
+    })).toThrow('abort');
+    store.transaction(() => store.alerts.saveOpened(at('x2')));
+    store.transaction(() => store.alerts.saveOpened(at('x3')));
+    expect(store.alerts.list({ place: 'comm-q' }).items.map((a) => a.id)).toEqual(['x3', 'x2']);
+    expect(store.db.prepare('SELECT count(*) FROM alert_places').pluck().get()).toBe(1);
+    store.close();
   });
 
   it('findOpen returns only open alerts, oldest first', () => {
