@@ -333,6 +333,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     await this.dispatchQueue.whenIdle();
     this.commits.flush(); // what arrived while the bus closed
     this.store.close();
+    await this.store.whenClosed();
     this.diag.engineStopped(snapshotKeys);
   }
 
@@ -343,7 +344,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   }
 
   /**
-   * Commits now what the current burst decided (normally a microtask later, see GroupCommit).
+   * Commits now what the current burst decided (normally at the end of the event-loop turn, see GroupCommit).
    * For replay and tests that drive the engine synchronously and look at the store right after.
    */
   commitPending(): void {

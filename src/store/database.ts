@@ -39,6 +39,9 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     // synchronous=NORMAL, but WAL mode does lose durability" — durability against power loss only.)
     // FULL would cost one fsync per commit, i.e. per alert, for that last case.
     db.pragma('synchronous = NORMAL');
+    // A storm can grow the log to hundreds of MB before a checkpoint catches up with it; when the
+    // log starts over, cut the file back to 64 MB instead of keeping it at its high-water mark.
+    db.pragma(`journal_size_limit = ${64 * 2 ** 20}`);
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
     db.pragma('foreign_keys = ON');
     migrate(db, migrations);

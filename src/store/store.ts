@@ -5,6 +5,7 @@ import { OrderEventRepository } from './order-event-repository.js';
 import { OrderRepository } from './order-repository.js';
 import { ModelStateRepository } from './model-state-repository.js';
 import { OutboxRepository } from './outbox-repository.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 export const DEFAULT_DB_FILE = 'riskwatch.db';
 
@@ -21,6 +22,8 @@ export class Store {
   readonly orderEvents: OrderEventRepository;
   /** One better-sqlite3 transaction wrapper, built once, that runs whatever function it is given. */
   private readonly runInTransaction: <T>(fn: () => T) => T;
+  /** A file database checkpoints its WAL on a worker thread (see WalCheckpointer); `:memory:` has no WAL. */
+  private readonly checkpointer: WalCheckpointer | undefined;
 
   constructor(readonly db: Database) {
     this.alerts = new AlertRepository(db);
@@ -29,6 +32,7 @@ export class Store {
     this.modelStates = new ModelStateRepository(db);
     this.orderEvents = new OrderEventRepository(db);
     this.runInTransaction = db.transaction((fn: () => unknown) => fn()) as <T>(fn: () => T) => T;
+    this.checkpointer = db.memory ? undefined : new WalCheckpointer(db);
   }
 
   /**
@@ -37,7 +41,16 @@ export class Store {
    * become savepoints.
    */
   transaction<T>(fn: () => T): T {
-    return this.runInTransaction(fn);
+    if (this.db.inTransaction) return this.runInTransaction(fn); // a savepoint: the outer one decides
+    let committed = false;
+    try {
+      const result = this.runInTransaction(fn);
+      committed = true;
+      return result;
+    } finally {
+      this.alerts.transactionEnded(committed);
+      if (committed) this.checkpointer?.committed();
+    }
   }
 
   get isOpen(): boolean {
@@ -46,7 +59,13 @@ export class Store {
 
   /** Closes the connection (idempotent). */
   close(): void {
+    this.checkpointer?.close();
     closeDatabase(this.db);
+  }
+
+  /** After close(): resolves when the checkpoint thread has exited too (a stopped engine holds nothing). */
+  async whenClosed(): Promise<void> {
+    await this.checkpointer?.whenExited();
   }
 }
 
