@@ -27,6 +27,9 @@ describe('timer-accuracy benchmark harness', () => {
     expect(result.announcementLatenessMs.p50).toBeGreaterThanOrEqual(result.detectionLatenessMs.p50);
     expect(result.baseline).toMatchObject({ armed: devices, fired: devices, early: 0 });
     expect(result.eventLoopDelayMs.max).toBeGreaterThan(0);
+    // Announced over a stretch of the window: a positive rate, against 2 000 due in one second.
+    expect(result.announcedPerSecond).toBeGreaterThan(0);
+    expect(result.demandedPerSecond).toBe(devices);
     expect(result.config.scenario).toMatchObject({ copyOf: 'meter-offline', model: 'offline', dispatch: false, afterSeconds: 2 });
     expect(result.versions.node).toBe(process.version);
     expect(timersMarkdown(result)).toContain('2,000 / 2,000 / 0 (0 announced by the stop)');
