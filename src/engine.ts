@@ -31,7 +31,7 @@ import { dueAt } from './dispatch/order-deadlines.js';
 import { OrderManager, type OrderChange, type OrderUpdate } from './dispatch/order-manager.js';
 import { buildOrderStats } from './dispatch/order-stats.js';
 import { buildOrderTimeline } from './dispatch/order-timeline.js';
-import { OutboxRelay } from './dispatch/outbox-relay.js';
+import { OutboxRelay, type RelayEntry } from './dispatch/outbox-relay.js';
 import { OverdueWatcher } from './dispatch/overdue-watcher.js';
 import { BUILT_IN_POLICY, type DispatchPolicyDefinition } from './dispatch/policy-definition.js';
 import { DispatchPolicyEngine } from './dispatch/policy-engine.js';
@@ -222,7 +222,8 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
       prefix: this.prefix,
       orderSinks: hookUrls.map(webhookSink),
       now: () => this.scheduler.now(),
-      onCommitted: (changes) => this.announce(changes),
+      onCommitted: (changes, mqtt) => this.announce(changes, mqtt),
+      inTransaction: () => this.relay.writeMarks(),
       onError: (err) => this.stageFailed('store', err),
     });
     this.alerts.restore(this.store.alerts.findOpen());
@@ -581,8 +582,8 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   }
 
   /** After the group commit: announce in commit order. */
-  private announce(changes: PendingChange[]): void {
-    this.relay.kick();
+  private announce(changes: PendingChange[], mqtt: RelayEntry[]): void {
+    this.relay.committed(mqtt);
     let orders = false;
     for (const { event, update, orderEvent } of changes) {
       if (event) {

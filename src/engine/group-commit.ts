@@ -5,6 +5,7 @@ import type { OrderUpdate } from '../dispatch/order-manager.js';
 import { alertAnnouncement, orderAnnouncement, overdueAnnouncement, type Announcement } from '../sinks/announcements.js';
 import type { OutboxMessage } from '../store/outbox-repository.js';
 import type { Store } from '../store/store.js';
+import type { RelayEntry } from '../dispatch/outbox-relay.js';
 
 /** One change to make durable: an alert event, a change of an order, or both. */
 export interface PendingChange {
@@ -61,9 +62,14 @@ export interface GroupCommitOptions {
   /** Outbox sinks besides MQTT that receive every order event, e.g. `webhook:https://…`. */
   orderSinks?: readonly string[];
   now(): number;
-  /** After each transaction: announce (kick the relays, emit events) in commit order. */
-  onCommitted(changes: PendingChange[]): void;
+  /**
+   * After each transaction: announce (hand the MQTT entries to the relay, emit events) in commit
+   * order. `mqtt` is what the transaction added to the outbox for the MQTT sink, with its ids.
+   */
+  onCommitted(changes: PendingChange[], mqtt: RelayEntry[]): void;
   onError(err: Error): void;
+  /** Runs first inside each transaction: other writes that may ride along (the relay's delivered marks). */
+  inTransaction?(): void;
   budget?: Partial<CommitBudget>;
   /**
    * Runs `next` later in this turn of the event loop, after its timers and I/O (default
@@ -202,8 +208,10 @@ export class GroupCommit {
     let end = first;
     let writing = false;
     let failed: Error | undefined;
+    const mqtt: RelayEntry[] = [];
     try {
       store.transaction(() => {
+        this.options.inTransaction?.();
         const at = started;
         while (end < limit) {
           const { change, messages, alertBody, orderEvent } = staged[end]!;
@@ -215,7 +223,10 @@ export class GroupCommit {
             else store.alerts.save(alert, alertBody);
           }
           if (change.update) store.orders.save(change.update.order);
-          for (const message of messages) store.outbox.append(message, at);
+          for (const message of messages) {
+            const id = store.outbox.append(message, at);
+            if ((message.sink ?? 'mqtt') === 'mqtt') mqtt.push({ id, topic: message.topic, payload: message.payload, qos: message.qos, retain: message.retain ?? false });
+          }
           if (orderEvent) change.orderEvent = { id: store.orderEvents.append(orderEvent), ...orderEvent };
           writing = false;
           end++;
@@ -230,6 +241,7 @@ export class GroupCommit {
       // Failed before writing anything (BEGIN itself: e.g. the database is closed): the changes it
       // was to hold go, so a flush() always makes progress.
       if (end === first) end = limit;
+      mqtt.length = 0;
       for (let i = first; i < end; i++) delete staged[i]!.change.orderEvent;
     }
     const chunk = staged.slice(first, end);
@@ -243,7 +255,7 @@ export class GroupCommit {
     }
     this.compact();
     if (failed) this.options.onError(failed);
-    else this.options.onCommitted(chunk.map((s) => s.change));
+    else this.options.onCommitted(chunk.map((s) => s.change), mqtt);
   }
 
   private compact(): void {

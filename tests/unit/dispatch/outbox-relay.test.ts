@@ -108,6 +108,110 @@ describe('outbox relay', () => {
   });
 });
 
+describe('outbox relay fed by the group commit', () => {
+  const dir = useTempDir('rw-relay-handover-');
+
+  /** A relay whose table reads are counted, and a `commit` that appends rows and hands them over as the group commit does. */
+  function setup(failFirst = 0) {
+    const store = openStore(dir());
+    const scheduler = new ManualScheduler(1_000);
+    const published: string[] = [];
+    let reads = 0;
+    let failures = failFirst;
+    const outbox = {
+      pending: (limit: number) => {
+        reads++;
+        return store.outbox.pending(limit);
+      },
+      markDeliveredMany: (ids: readonly number[], at: number) => store.outbox.markDeliveredMany(ids, at),
+      markAttempt: (id: number, at: number, error: string) => store.outbox.markAttempt(id, at, error),
+      pruneDelivered: (olderThan: number) => store.outbox.pruneDelivered(olderThan),
+    };
+    const relay = new OutboxRelay({
+      outbox, scheduler, retryBaseMs: 100,
+      publish: async (topic, payload) => {
+        if (failures > 0) {
+          failures--;
+          throw new Error('broker refused');
+        }
+        published.push(payload);
+      },
+    });
+    const commit = (...payloads: string[]) => {
+      const entries = store.db.transaction(() => payloads.map((payload) => ({ id: store.outbox.append({ topic: 't', payload, qos: 1 }, 1_000), topic: 't', payload, qos: 1 as const, retain: false })))();
+      relay.committed(entries);
+    };
+    return { store, scheduler, published, relay, commit, reads: () => reads };
+  }
+
+  it('publishes what was just committed from memory once it has caught up with the table: no read per order', async () => {
+    const { store, published, relay, commit, reads } = setup();
+    store.outbox.append({ topic: 't', payload: 'left by the previous run', qos: 1 }, 500);
+    relay.kick(); // start: whatever the table holds
+    await relay.whenIdle();
+    const readsAtStart = reads();
+    for (let i = 1; i <= 50; i++) {
+      commit(`o${i}`);
+      await relay.whenIdle();
+    }
+    expect(published).toEqual(['left by the previous run', ...Array.from({ length: 50 }, (_, i) => `o${i + 1}`)]);
+    expect(reads()).toBe(readsAtStart);
+    expect(store.outbox.countPending()).toBe(0); // whenIdle wrote the delivered marks
+    store.close();
+  });
+
+  it('leaves delivered marks for a transaction to carry, and writes them itself on the engine clock when none comes', async () => {
+    const { store, scheduler, relay, commit } = setup();
+    relay.kick();
+    await relay.whenIdle();
+    commit('a', 'b');
+    // Let the publish promises settle without whenIdle (which would write the marks).
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(store.outbox.countPending()).toBe(2); // published, marks waiting
+    store.db.transaction(() => relay.writeMarks())(); // what the group commit does first in its transaction
+    expect(store.outbox.countPending()).toBe(0);
+    commit('c');
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(store.outbox.countPending()).toBe(1);
+    scheduler.advanceBy(50);
+    expect(store.outbox.countPending()).toBe(0);
+    store.close();
+  });
+
+  it('entries handed over while the table is still being read go out once, in commit order', async () => {
+    const { store, published, relay, commit } = setup();
+    store.outbox.append({ topic: 't', payload: 'old', qos: 1 }, 500);
+    relay.kick(); // reading the table…
+    commit('new1'); // …while new entries are committed and handed over
+    commit('new2');
+    await relay.whenIdle();
+    await relay.whenIdle();
+    expect(published).toEqual(['old', 'new1', 'new2']);
+    expect(store.outbox.countPending()).toBe(0);
+    store.close();
+  });
+
+  it('after a refusal goes back to the table, so the refused entry and everything after it go out in order, once', async () => {
+    const { store, scheduler, published, relay, commit } = setup(1);
+    relay.kick();
+    await relay.whenIdle();
+    commit('x'); // refused
+    await relay.whenIdle();
+    commit('y'); // committed during the backoff: waits behind x
+    await relay.whenIdle();
+    expect(published).toEqual([]);
+    scheduler.advanceBy(100);
+    await relay.whenIdle();
+    await relay.whenIdle();
+    expect(published).toEqual(['x', 'y']);
+    expect(store.outbox.countPending()).toBe(0);
+    commit('z'); // caught up again
+    await relay.whenIdle();
+    expect(published).toEqual(['x', 'y', 'z']);
+    store.close();
+  });
+});
+
 describe('outbox retention', () => {
   const dir = useTempDir('rw-relay-prune-');
 
