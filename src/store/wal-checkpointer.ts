@@ -4,10 +4,11 @@ import type { Database } from './database.js';
 export interface WalCheckpointerOptions {
   /**
    * Start the worker once this many write transactions committed: a store that commits little
-   * (a test, a CLI command) never starts a thread. From then on, every commit asks for a
-   * checkpoint unless one is running.
+   * (a test, a CLI command) never starts a thread.
    */
   startAfterCommits?: number;
+  /** From then on, every this many commits ask for a checkpoint (unless one is running). Default 32. */
+  everyCommits?: number;
   /**
    * The writer's own automatic checkpoint, in log pages, while the worker does the copying: a
    * safety net for a writer that never pauses (see below).
@@ -53,12 +54,14 @@ export class WalCheckpointer {
   private commits = 0;
   private broken = false;
   private readonly startAfterCommits: number;
+  private readonly everyCommits: number;
   private readonly fallbackPages: number;
   private waiters: Array<() => void> = [];
   private exited: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly db: Database, options: WalCheckpointerOptions = {}) {
     this.startAfterCommits = options.startAfterCommits ?? 64;
+    this.everyCommits = options.everyCommits ?? 32;
     this.fallbackPages = options.fallbackPages ?? 4_000;
   }
 
@@ -70,7 +73,10 @@ export class WalCheckpointer {
   /** A write transaction committed on the writer's connection. */
   committed(): void {
     if (this.broken || this.running) return;
-    if (!this.worker && ++this.commits < this.startAfterCommits) return;
+    // Not after every commit: a checkpoint per order kept the other core busy and cost the writer a
+    // message per commit. Every `everyCommits` (~25 pages each) is about SQLite's own cadence.
+    if (++this.commits < (this.worker ? this.everyCommits : this.startAfterCommits)) return;
+    this.commits = 0;
     Atomics.store(this.shared, RUNNING, 1);
     this.ensureWorker().postMessage('checkpoint');
   }
