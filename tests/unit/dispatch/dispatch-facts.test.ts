@@ -82,6 +82,18 @@ describe('dispatchFacts', () => {
     expect(localClock(Date.parse('2026-07-15T22:00:00Z'), 'Asia/Shanghai')).toEqual({ hour: 6, minute: 0, weekday: 4 });
   });
 
+  it('reads the local clock once per zone and minute, and is right on both sides of every boundary', () => {
+    const at = (iso: string) => localClock(Date.parse(iso), 'Asia/Shanghai');
+    expect(at('2026-11-20T15:59:00.000Z')).toEqual({ hour: 23, minute: 59, weekday: 5 }); // Friday 23:59 in Shanghai
+    expect(at('2026-11-20T15:59:59.999Z')).toBe(at('2026-11-20T15:59:30.000Z')); // same minute: the cached answer
+    expect(at('2026-11-20T16:00:00.000Z')).toEqual({ hour: 0, minute: 0, weekday: 6 }); // Saturday 00:00
+    expect(localClock(Date.parse('2026-11-20T16:00:00.000Z'), 'Europe/Berlin')).toEqual({ hour: 17, minute: 0, weekday: 5 }); // another zone, same minute
+    expect(at('2026-11-20T15:59:10.000Z')).toEqual({ hour: 23, minute: 59, weekday: 5 }); // back again: re-read, not stale
+    const workingDay = (iso: string) => dispatchFacts({ alert: makeAlert({ deviceId: 'wm-1' }), ctx: makeContext({ deviceId: 'wm-1', type: 'water_meter', timeZone: 'Asia/Shanghai' }), at: Date.parse(iso), openOrdersOfSubject: 0, rejectedBy: [] }).workingDay;
+    expect(workingDay('2026-11-20T15:59:59.000Z')).toBe(true); // Friday night
+    expect(workingDay('2026-11-20T16:00:01.000Z')).toBe(false); // Saturday, a second later
+  });
+
   it('knows the Chinese working-day calendar: weekends, public holidays and adjusted working days (调休)', () => {
     const workingDay = (date: string) => factsOf('wm-0005', shanghai(date, '10:00')).workingDay;
     expect(workingDay('2026-11-18')).toBe(true); // an ordinary Wednesday
