@@ -21,6 +21,31 @@ const rethrowLater = (err: unknown): void => {
 };
 
 /**
+ * How deep in-process deliveries may nest before the next one is started from a fresh stack.
+ * aedes' emitter (mqemitter) lets `concurrency` (100) messages be in flight; past that it queues
+ * them, and each finished delivery starts the next queued one synchronously from inside its
+ * callback. A slow TCP subscriber can hold 100 deliveries open while thousands of readings queue;
+ * when it drains, a synchronous handler like ours would walk that whole queue in one ever deeper
+ * stack and overflow it (seen at 200 000 msg/s: "Maximum call stack size exceeded", and the engine
+ * died). Past this depth the callback runs on a microtask instead: same order, no added wait.
+ */
+const MAX_NESTED_DELIVERIES = 64;
+let nestedDeliveries = 0;
+
+function release(callback: () => void): void {
+  if (nestedDeliveries >= MAX_NESTED_DELIVERIES) {
+    queueMicrotask(callback);
+    return;
+  }
+  nestedDeliveries++;
+  try {
+    callback();
+  } finally {
+    nestedDeliveries--;
+  }
+}
+
+/**
  * The engine's side of the embedded aedes broker. Devices connect over TCP; the engine itself is
  * not a client: it subscribes and publishes in-process (aedes `subscribe(topic, deliver, cb)` and
  * `publish(packet, cb)`), with no loopback socket, no MQTT encoding and no PUBACK round trip —
@@ -96,7 +121,7 @@ export class EmbeddedBus implements MessageBus {
           onHandlerError(err, topic);
         }
       }
-      callback();
+      release(callback);
     };
     return new Promise<void>((resolve) => broker.aedes.subscribe(filter, deliver, resolve));
   }

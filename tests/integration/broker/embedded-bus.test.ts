@@ -190,3 +190,34 @@ describe('EmbeddedBus (aedes over TCP)', () => {
     expect(bus.connectedClients).toBe(0);
   });
 });
+
+describe('EmbeddedBus under a stalled subscriber', () => {
+  it('delivers a backlog of 50 000 queued messages in order without overflowing the stack when the stall ends', async () => {
+    const errors: unknown[] = [];
+    const bus = new EmbeddedBus({ port: 0, host: '127.0.0.1', onHandlerError: (err) => errors.push(err) });
+    await bus.open();
+    try {
+      const aedes = bus.embeddedBroker!.aedes;
+      // A subscriber that holds its deliveries open, as a TCP client whose socket stopped draining
+      // does: 100 of them fill aedes' emitter (concurrency 100), and everything after queues.
+      const held: Array<() => void> = [];
+      await new Promise<void>((resolve) => aedes.subscribe('slow/+', (_packet: unknown, callback: () => void) => held.push(callback), resolve));
+      const received: string[] = [];
+      await bus.subscribe('rw/telemetry/+', (topic) => received.push(topic));
+      for (let i = 0; i < 100; i++) void bus.publish(`slow/${i}`, 'x', { qos: 0 }); // never acknowledged while held
+      expect(held).toHaveLength(100);
+      const backlog = 50_000;
+      for (let i = 0; i < backlog; i++) void bus.publish(`rw/telemetry/d${i}`, '{}', { qos: 0 });
+      expect(received).toHaveLength(0); // all queued behind the stalled subscriber
+      // The stall ends: each released delivery starts the next queued one.
+      for (const callback of held.splice(0)) callback();
+      await until(() => received.length === backlog, 'the backlog to be delivered');
+      expect(errors).toEqual([]);
+      expect(received[0]).toBe('rw/telemetry/d0');
+      expect(received.at(-1)).toBe(`rw/telemetry/d${backlog - 1}`);
+      expect(received.every((topic, i) => topic === `rw/telemetry/d${i}`)).toBe(true);
+    } finally {
+      await bus.close();
+    }
+  });
+});
