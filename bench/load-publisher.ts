@@ -46,41 +46,15 @@ function paced(total: number, durationMs: number, send: (i: number) => void): Pr
   });
 }
 
+/** riskwatch's publish → order latency (bench/run.ts): the probe, with water meters as the background. */
 async function latency(c: Extract<Command, { cmd: 'latency' }>) {
-  const pub = await connect(c.url);
-  const sub = await connect(c.url);
-  const sentAt = new Map<string, number>();
-  const samples: number[] = [];
-  sub.on('message', (_topic, payload) => {
-    const t = now();
-    const event = JSON.parse(payload.toString()) as { type: string; data: { deviceId: string } };
-    if (event.type !== 'riskwatch.order.created') return;
-    const t0 = sentAt.get(event.data.deviceId);
-    if (t0 !== undefined) {
-      samples.push(t - t0);
-      sentAt.delete(event.data.deviceId);
-    }
+  const { samples: _samples, ...result } = await probe({
+    cmd: 'probe', inputUrl: c.url, outputUrl: c.url, outputTopics: ['rw/orders/grid/+', 'rw/orders/community/+', 'rw/orders/street/+'],
+    match: { deviceIdPath: ['data', 'deviceId'], type: 'riskwatch.order.created' }, triggerTopicPrefix: 'rw/telemetry',
+    rate: c.rate, durationS: c.durationS, fleet: c.background.map((id): [string, DeviceType] => [id, 'water_meter']),
+    triggers: c.triggers, triggerRate: c.triggerRate, graceMs: 5_000,
   });
-  await sub.subscribeAsync(['rw/orders/grid/+', 'rw/orders/community/+', 'rw/orders/street/+'], { qos: 1 });
-  const total = c.rate * c.durationS;
-  const triggerEvery = Math.max(1, Math.round(c.rate / c.triggerRate));
-  let trigger = 0;
-  let bg = 0;
-  const elapsed = await paced(total, c.durationS * 1000, (i) => {
-    if (i % triggerEvery === 0 && trigger < c.triggers.length) {
-      const id = c.triggers[trigger++]!;
-      sentAt.set(id, now());
-      pub.publish(`rw/telemetry/${id}`, JSON.stringify({ ts: Date.now(), metrics: { gas_lel_pct: 31 } }), { qos: 0 });
-      return;
-    }
-    const id = c.background[bg++ % c.background.length]!;
-    pub.publish(`rw/telemetry/${id}`, JSON.stringify({ ts: Date.now(), metrics: { flow_lpm: bg % 3 === 0 ? 2.5 : 0, total_m3: 10 + bg / 1e5 } }), { qos: 0 });
-  });
-  // Give the last orders time to arrive, then report what never did.
-  const deadline = now() + 5000;
-  while (sentAt.size > 0 && now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  await Promise.all([pub.endAsync(), sub.endAsync()]);
-  return { sent: total, achievedRate: total / (elapsed / 1000), triggers: trigger, missing: sentAt.size, latencyMs: percentiles(samples) };
+  return result;
 }
 
 /**

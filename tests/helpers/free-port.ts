@@ -1,23 +1,2 @@
-import { createServer } from 'node:net';
-
-/**
- * A TCP port on 127.0.0.1 that was free a moment ago: the OS picks an ephemeral port, we close it
- * and hand the number on. Another process can take it in between, so callers that start a
- * process on it should retry on "address in use" (`startMosquitto` does).
- */
-export function getFreePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen({ port: 0, host, exclusive: true }, () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') {
-        server.close();
-        reject(new Error('listening socket has no TCP address'));
-        return;
-      }
-      server.close((err) => (err ? reject(err) : resolve(address.port)));
-    });
-  });
-}
+/** The bench's free-port helper (bench/peers/free-port.ts), shared so the two cannot drift. */
+export { getFreePort } from '../../bench/peers/free-port.js';
