@@ -156,9 +156,11 @@ function bareHop(name: string, description: string, url: string, stop: () => Pro
 export async function runLatencyBenchmark(options: LatencyBenchOptions) {
   const seconds = options.seconds || (options.full ? 15 : 3);
   const rates = list(options.rates);
-  const throughputRates = list(options.throughputRates) .length > 0 ? list(options.throughputRates)
+  const givenRates = list(options.throughputRates);
+  const givenNodeRedRates = list(options.nodeRedThroughputRates);
+  const throughputRates = givenRates.length > 0 ? givenRates
     : options.full ? [50_000, 75_000, 100_000, 125_000, 150_000, 175_000, 200_000, 250_000] : [50_000, 100_000, 150_000, 200_000];
-  const nodeRedRates = list(options.nodeRedThroughputRates).length > 0 ? list(options.nodeRedThroughputRates)
+  const nodeRedRates = givenNodeRedRates.length > 0 ? givenNodeRedRates
     : options.full ? [5_000, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 75_000, 100_000] : [10_000, 25_000, 50_000, 75_000, 100_000];
 
   const measured: Measured[] = [];

@@ -1,6 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Socket } from 'node:net';
 import type { DeviceType } from '../src/contracts/registry.js';
+import { percentiles, type Percentiles } from './bench-environment.js';
 import { quietMetrics } from './fleet-feed.js';
 
 /**
@@ -25,11 +26,6 @@ async function connect(url: string): Promise<MqttClient> {
   return client;
 }
 
-function percentiles(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-  return { count: sorted.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: sorted.at(-1) ?? NaN, mean: sorted.reduce((a, b) => a + b, 0) / (sorted.length || 1) };
-}
 
 /** Calls `send(i)` `total` times spread evenly over `durationMs`, on a busy-ish loop (setImmediate). */
 function paced(total: number, durationMs: number, send: (i: number) => void): Promise<number> {
@@ -90,7 +86,7 @@ export interface ProbeResult {
   missing: number;
   /** Publish → output, ms, in arrival order. */
   samples: number[];
-  latencyMs: ReturnType<typeof percentiles>;
+  latencyMs: Percentiles;
 }
 
 function valueAt(value: unknown, path: readonly string[]): unknown {
@@ -139,7 +135,7 @@ async function probe(c: ProbeCommand): Promise<ProbeResult> {
   const deadline = now() + c.graceMs;
   while (sentAt.size > 0 && now() < deadline) await new Promise((r) => setTimeout(r, 20));
   await Promise.all([pub.endAsync(), sub.endAsync()]);
-  return { sent: total, achievedRate: total / (elapsed / 1000), triggers: trigger, missing: sentAt.size, samples, latencyMs: percentiles(samples) };
+  return { sent: total, achievedRate: total / (elapsed / 1000), triggers: trigger, missing: sentAt.size, samples, latencyMs: percentiles(Float64Array.from(samples)) };
 }
 
 /** The floor: one broker hop, publish → subscribe, same payload size, same rate. */
@@ -159,7 +155,7 @@ async function hop(c: Extract<Command, { cmd: 'hop' }>) {
   const deadline = now() + 3000;
   while (samples.length < total && now() < deadline) await new Promise((r) => setTimeout(r, 20));
   await Promise.all([pub.endAsync(), sub.endAsync()]);
-  return { sent: total, received: samples.length, latencyMs: percentiles(samples) };
+  return { sent: total, received: samples.length, latencyMs: percentiles(Float64Array.from(samples)) };
 }
 
 /** As fast as the engine takes it: flow control by a QoS 1 round trip every 500 messages. */

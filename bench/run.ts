@@ -8,6 +8,7 @@ import { EmbeddedBus } from '../src/broker/embedded-bus.js';
 import { resolveConfig } from '../src/core/config.js';
 import { createEngine } from '../src/engine.js';
 import { Registry } from '../src/registry/registry.js';
+import { round, settledHeap, type Percentiles } from './bench-environment.js';
 import { benchFleet } from './bench-fleet.js';
 import type { ProbeCommand } from './load-publisher.js';
 import { ask, forkPublisher } from './publisher-process.js';
@@ -23,7 +24,6 @@ import type { DeviceType } from '../src/contracts/registry.js';
  *        --out DIR (bench/results) --name NAME (engine-core)
  *        --webhook-url URL (deliver every order to this endpoint too) --only latency (skip the rest)
  */
-interface Percentiles { count: number; p50: number; p90: number; p99: number; p999: number; max: number; mean: number }
 
 export interface Options {
   devices: number; rate: number; seconds: number; messages: number; out: string; name: string;
@@ -47,17 +47,10 @@ function parseOptions(argv: string[]): Options {
   return o;
 }
 
-const gc = () => (globalThis as { gc?: () => void }).gc?.();
-const heapUsed = () => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
-const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 export async function runBenchmark(options: Options) {
   const dataDir = mkdtempSync(join(tmpdir(), 'rw-bench-'));
-  const heapBeforeEngine = heapUsed();
+  const heapBeforeEngine = settledHeap();
   // Only the id lists outlive this block: the registry keeps its own copy of the fleet, as it does
   // when it loads a YAML file whose parsed text is then dropped.
   const { registry, byType } = (() => {
@@ -65,7 +58,7 @@ export async function runBenchmark(options: Options) {
     return { registry: new Registry(fleet.registry), byType: fleet.byType };
   })();
   for (const d of registry.devices()) registry.context(d.id);
-  const heapAfterRegistry = heapUsed();
+  const heapAfterRegistry = settledHeap();
   const config = resolveConfig({
     mqtt: { port: 0, host: '127.0.0.1' }, http: { enabled: false }, data: dataDir, rules: 'rules', log: { level: 'warn' },
     ...(options.webhookUrl ? { webhook: { url: options.webhookUrl, secret: 'bench-secret', concurrency: 8 } } : {}),
@@ -90,10 +83,10 @@ export async function runBenchmark(options: Options) {
       } satisfies ProbeCommand);
     await warmup(all.slice(0, half));
     await waitFor(() => engine.counters.messages >= half);
-    const heapAfterHalf = heapUsed();
+    const heapAfterHalf = settledHeap();
     await warmup(all.slice(half));
     await waitFor(() => engine.counters.messages >= all.length);
-    const heapAfterWarmup = heapUsed();
+    const heapAfterWarmup = settledHeap();
 
     const latencyOnly = options.only === 'latency';
     // 1. Floor: bare broker hop at the same rate.
@@ -122,7 +115,7 @@ export async function runBenchmark(options: Options) {
     }
     const ingestMs = performance.now() - t0;
     const received = engine.counters.messages - before;
-    const heapEnd = heapUsed();
+    const heapEnd = settledHeap();
 
     const result = {
       name: options.name,
