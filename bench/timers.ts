@@ -10,7 +10,7 @@ import { DEVICE_TYPES } from '../src/contracts/registry.js';
 import type { OfflineScenario } from '../src/contracts/scenario.js';
 import { resolveConfig } from '../src/core/config.js';
 import { DEFAULT_FIRING_BUDGET, TimerQueue, type TimerEntry } from '../src/core/timer-queue.js';
-import { BUILT_IN_POLICY } from '../src/dispatch/policy-definition.js';
+import { BUILT_IN_POLICY } from '../src/policy/policy-definition.js';
 import { createEngine } from '../src/engine.js';
 import { DEFAULT_COMMIT_BUDGET } from '../src/engine/group-commit.js';
 import { Registry } from '../src/registry/registry.js';

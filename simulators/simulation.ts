@@ -1,5 +1,5 @@
 import type { RecordedMessage } from '../src/contracts/recording.js';
-import { DEFAULT_TOPIC_PREFIX, telemetryTopic } from '../src/broker/topics.js';
+import { DEFAULT_TOPIC_PREFIX, telemetryTopic } from '../src/core/topics.js';
 import type { DeviceEffect, DeviceModel, DeviceProfile, SimMetrics } from './devices/device-model.js';
 import { BATCHING_TYPES, DEVICE_MODELS } from './devices/index.js';
 import { DueQueue } from './due-queue.js';

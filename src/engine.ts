@@ -15,27 +15,27 @@ import { AlertManager } from './alerts/alert-manager.js';
 import type {
   AlertQuery, DeadDelivery, DeadLetterPage, DeadLetterQuery, DispatchPolicyInfo, EngineApi, HealthReport, OrderEventRecord,
   OrderQuery, OrderStatusUpdate, Page,
-} from './api/engine-api.js';
+} from './contracts/engine-api.js';
 import type { StatsQuery, StatsReport } from './contracts/stats.js';
 import type { OrderTimeline, TimelineLang } from './contracts/timeline.js';
 import { EmbeddedBus } from './broker/embedded-bus.js';
 import { ExternalBus } from './broker/external-bus.js';
-import { deadLetterTopic, orderStatusFilter, parseOrderStatusTopic, telemetryFilter } from './broker/topics.js';
+import { deadLetterTopic, orderStatusFilter, parseOrderStatusTopic, telemetryFilter } from './core/topics.js';
 import type { RiskwatchConfig } from './core/config.js';
 import { durationMs, webhookUrls } from './core/config.js';
 import { createDiagnostics, type Diagnostics } from './core/diagnostics.js';
 import { ERR_NOT_FOUND, ERR_PIPELINE_STAGE, ERR_VALIDATION, isRiskwatchError, type RiskwatchError } from './core/errors.js';
-import { dispatchFacts } from './dispatch/dispatch-facts.js';
+import { dispatchFacts } from './policy/dispatch-facts.js';
 import { DispatchQueue } from './dispatch/dispatch-queue.js';
 import { dueAt } from './dispatch/order-deadlines.js';
 import { OrderManager, type OrderChange, type OrderUpdate } from './dispatch/order-manager.js';
-import { buildOrderStats } from './dispatch/order-stats.js';
-import { buildOrderTimeline } from './dispatch/order-timeline.js';
-import { OutboxRelay, type RelayEntry } from './dispatch/outbox-relay.js';
+import { buildOrderStats } from './reports/order-stats.js';
+import { buildOrderTimeline } from './reports/order-timeline.js';
+import { OutboxRelay, type RelayEntry } from './sinks/mqtt-relay.js';
 import { OverdueWatcher } from './dispatch/overdue-watcher.js';
-import { BUILT_IN_POLICY, type DispatchPolicyDefinition } from './dispatch/policy-definition.js';
-import { DispatchPolicyEngine } from './dispatch/policy-engine.js';
-import { loadDispatchPolicyFile } from './dispatch/policy-file.js';
+import { BUILT_IN_POLICY, type DispatchPolicyDefinition } from './policy/policy-definition.js';
+import { DispatchPolicyEngine } from './policy/policy-engine.js';
+import { loadDispatchPolicyFile } from './policy/policy-file.js';
 import { WebhookRelay } from './sinks/webhook-relay.js';
 import { snapshotEvent } from './engine/group-commit.js';
 import { detectRisks } from './engine/detect-risks.js';
@@ -45,7 +45,8 @@ import { ingestTelemetry } from './ingest/ingest-operator.js';
 import { createTelemetryDecoder } from './ingest/telemetry-decoder.js';
 import { PERSONAL_FIELD_PATHS } from './registry/personal-data.js';
 import { loadRegistryFile } from './registry/registry-file.js';
-import { DEFAULT_TIME_ZONE, type Registry } from './registry/registry.js';
+import { DEFAULT_TIME_ZONE } from './core/local-time.js';
+import type { Registry } from './registry/registry.js';
 import { compileScenario, type CompiledScenario } from './scenarios/compile.js';
 import { assertScenarios, loadScenarioDir } from './scenarios/loader.js';
 import { openStore, type Store } from './store/store.js';
@@ -442,7 +443,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   }
 
   stats(query: StatsQuery): StatsReport {
-    return buildOrderStats(this.store.db, query);
+    return buildOrderStats(this.store, query);
   }
 
   orderEventsAfter(afterId: number, limit: number): OrderEventRecord[] {

@@ -5,7 +5,7 @@ import type { Level } from '../contracts/level.js';
 import type { Scenario } from '../contracts/scenario.js';
 import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
 import { timeOrderedIds } from './alert-id.js';
-import { isHigher, levelRank, maxLevel } from './levels.js';
+import { isHigher, levelRank, maxLevel } from '../core/levels.js';
 
 /** Per (scenario, key): the open alert, the memory of the last clear (cooldown) and recent changes (flapping). */
 interface AlertSlot extends TimerEntry {

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { EngineApi } from './engine-api.js';
+import type { EngineApi } from '../contracts/engine-api.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerDeadLetterRoutes } from './routes/dead-letters.js';

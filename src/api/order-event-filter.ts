@@ -1,5 +1,5 @@
 import type { Tier } from '../contracts/registry.js';
-import type { OrderEventRecord } from './engine-api.js';
+import type { OrderEventRecord } from '../contracts/engine-api.js';
 
 /** What the order stream may filter on. */
 export interface OrderEventFilter {

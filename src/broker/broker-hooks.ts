@@ -1,6 +1,6 @@
 import type { AedesOptions, Client, PublishPacket } from 'aedes';
 import { ERR_PUBLISH_DENIED } from '../core/errors.js';
-import { DEFAULT_TOPIC_PREFIX, isLevelAt, isUnderPrefix, orderStatusIdEnd, orderStatusIdStart } from './topics.js';
+import { DEFAULT_TOPIC_PREFIX, isLevelAt, isUnderPrefix, orderStatusIdEnd, orderStatusIdStart } from '../core/topics.js';
 
 export type AuthenticateHook = NonNullable<AedesOptions['authenticate']>;
 export type AuthorizePublishHook = NonNullable<AedesOptions['authorizePublish']>;

@@ -6,7 +6,7 @@ import { createLogger, exitOnSignals, reloadPolicyOnHangup, runEngine } from '..
 import { printEngineEvents } from './demo-printer.js';
 import { formatScenarioIssue, loadScenarioDir, type ScenarioIssue } from '../scenarios/loader.js';
 import { configKeys } from '../core/config.js';
-import { formatPolicyIssue, loadDispatchPolicyFile, type PolicyIssue, type PolicyLoadOptions } from '../dispatch/policy-file.js';
+import { formatPolicyIssue, loadDispatchPolicyFile, type PolicyIssue, type PolicyLoadOptions } from '../policy/policy-file.js';
 import { loadRegistryFile } from '../registry/registry-file.js';
 import { envName, flagName } from './config-sources.js';
 import { startDemoFleet } from '../../simulators/demo-fleet.js';

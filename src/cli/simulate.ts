@@ -5,7 +5,7 @@ import { parseDuration, formatDuration } from '../core/duration.js';
 import { ERR_CONFIG_INVALID } from '../core/errors.js';
 import { Registry } from '../registry/registry.js';
 import { loadRegistryFile } from '../registry/registry-file.js';
-import { DEFAULT_TOPIC_PREFIX } from '../broker/topics.js';
+import { DEFAULT_TOPIC_PREFIX } from '../core/topics.js';
 import { fleetFromRegistry, generateCity, registryFileOf, type Fleet } from '../../simulators/fleet.js';
 import { parseIncidentFlag, parseTimeline, planIncidents, randomIncidents, type IncidentSpec } from '../../simulators/incidents.js';
 import { publishLive } from '../../simulators/live-publisher.js';

@@ -63,3 +63,13 @@ export interface DispatchDecision {
 export interface DispatchPolicyEvaluator {
   decide(facts: DispatchFacts): Promise<DispatchDecision>;
 }
+
+/** What the API shows about the running policy (`GET /api/dispatch-policy`). */
+export interface DispatchPolicyInfo {
+  /** The file the running policy came from, or `built-in`. */
+  source: string;
+  /** Rule names, in file order. */
+  rules: string[];
+  /** Engine-clock time it was loaded (passed in: the policy never reads a clock). */
+  loadedAt: number;
+}

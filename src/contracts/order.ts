@@ -5,6 +5,14 @@ export type OrderStatus =
   | 'created' | 'dispatched' | 'accepted' | 'in_progress' | 'resolved' | 'closed'
   | 'rejected' | 'false_alarm' | 'cancelled' | 'escalated';
 
+/** Statuses a downstream system (or an operator) may report; the engine sets the others itself. */
+export const REPORTABLE_STATUSES = [
+  'accepted', 'in_progress', 'resolved', 'false_alarm', 'closed', 'rejected', 'cancelled',
+] as const satisfies readonly OrderStatus[];
+
+/** `$id` of the published order JSON Schema (`schemas/order.schema.json`), the CloudEvent `dataschema`. */
+export const ORDER_SCHEMA_ID = 'urn:riskwatch:schema:order:v1';
+
 /** A deadline as policy states it: a fixed span, or a number of working days (Chinese calendar). */
 export type DeadlineSpec = { ms: number } | { workingDays: number };
 
@@ -122,4 +130,15 @@ export interface DispatchOrder {
   /** Assignee places (or department ids) that rejected the order; re-routing avoids them. */
   rejectedBy: string[];
   history: OrderHistoryEntry[];
+}
+
+/** What one new version of an order changed; the CloudEvent type is `riskwatch.order.{change}`. */
+export type OrderChange =
+  | 'created' | 'escalated' | 'alert_level' | 'alert_cleared' | 'status'
+  | 'rerouted' | 'cancelled' | 'overdue' | 'deadline_warning';
+
+/** A new version of an order and what it changed. */
+export interface OrderUpdate {
+  order: DispatchOrder;
+  change: OrderChange;
 }

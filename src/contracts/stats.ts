@@ -1,4 +1,5 @@
 import type { Level } from './level.js';
+import type { OrderStatus } from './order.js';
 
 /** Dimensions `GET /api/stats` can break its figures down by. */
 export const STATS_GROUP_BY = ['scenario', 'level', 'place', 'grid', 'community'] as const;
@@ -77,4 +78,30 @@ export interface StatsReport {
    * key). Alerts and orders without a grid (or community) form the group with key `""`.
    */
   groups?: Array<{ key: string } & StatsFigures>;
+}
+
+/** What statistics need to know about one order. */
+export interface OrderStatsFacts {
+  /** The order's value of the `groupBy` dimension; `''` without grouping or when it has none. */
+  groupKey: string;
+  status: OrderStatus;
+  /**
+   * The handler's verdict was "false alarm". Needed apart from `status` because a false alarm may
+   * be closed afterwards and still was one.
+   */
+  falseAlarm: boolean;
+  createdAt: number;
+  acceptedAt: number | null;
+  resolvedAt: number | null;
+  /** The resolution deadline in force (it only moves after a miss, see `missedResolutionDeadline`). */
+  resolutionDueAt: number | null;
+  overdueCount: number;
+  /** A resolution deadline was missed (a supervision entry for it exists). */
+  missedResolutionDeadline: boolean;
+}
+
+/** The input of `computeOrderStats`: the filtered orders and the alert counts per group key. */
+export interface StatsInput {
+  orders: readonly OrderStatsFacts[];
+  alertsByGroup: ReadonlyMap<string, number>;
 }

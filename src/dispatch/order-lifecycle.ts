@@ -1,4 +1,6 @@
-import type { OrderStatus } from '../contracts/order.js';
+import { REPORTABLE_STATUSES, type OrderStatus } from '../contracts/order.js';
+
+export { REPORTABLE_STATUSES } from '../contracts/order.js';
 
 /**
  * The order state machine (收集—分办—处置—反馈—测评):
@@ -27,11 +29,6 @@ const ALLOWED: Record<OrderStatus, readonly OrderStatus[]> = {
 };
 
 export const ORDER_STATUSES = Object.keys(ALLOWED) as OrderStatus[];
-
-/** Statuses a downstream system (or an operator) may report; the engine sets the others itself. */
-export const REPORTABLE_STATUSES = [
-  'accepted', 'in_progress', 'resolved', 'false_alarm', 'closed', 'rejected', 'cancelled',
-] as const satisfies readonly OrderStatus[];
 
 export function isReportable(status: OrderStatus): boolean {
   return (REPORTABLE_STATUSES as readonly OrderStatus[]).includes(status);

@@ -3,13 +3,14 @@ import type { Alert, AlertEvent } from '../contracts/alert.js';
 import type { DispatchDecision } from '../contracts/dispatch.js';
 import type { Level } from '../contracts/level.js';
 import type {
-  DeadlineKind, Department, DispatchOrder, OrderHistoryEntry, OrderStatus, SupervisionTier,
+  DeadlineKind, Department, DispatchOrder, OrderChange, OrderHistoryEntry, OrderStatus, OrderUpdate, SupervisionTier,
 } from '../contracts/order.js';
 import type { DeviceContext, PersonalData } from '../contracts/registry.js';
 import { ERR_ORDER_TRANSITION, ERR_VALIDATION } from '../core/errors.js';
-import { levelRank } from '../alerts/levels.js';
-import { DEFAULT_TIME_ZONE } from '../registry/registry.js';
-import { assigneeFor, tierRank } from './dispatch-policy.js';
+import { levelRank } from '../core/levels.js';
+import { DEFAULT_TIME_ZONE } from '../core/local-time.js';
+import { tierAbove, tierRank } from '../core/tiers.js';
+import { assigneeFor } from './assignee.js';
 import type { DueDeadline } from './order-deadlines.js';
 import {
   awaitsResponse, canTransition, impliesAcceptance, impliesResolution, isFinished, isReportable,
@@ -17,14 +18,7 @@ import {
 import { deadlineAfter } from './sla-calendar.js';
 import { MAX_PRIORITY, stepAbove } from './supervision-ladder.js';
 
-export type OrderChange =
-  | 'created' | 'escalated' | 'alert_level' | 'alert_cleared' | 'status'
-  | 'rerouted' | 'cancelled' | 'overdue' | 'deadline_warning';
-
-export interface OrderUpdate {
-  order: DispatchOrder;
-  change: OrderChange;
-}
+export type { OrderChange, OrderUpdate } from '../contracts/order.js';
 
 export interface OrderManagerOptions {
   /** Resolves a device's context (assignee places, time zone, subject contact) at dispatch time. */
@@ -304,10 +298,6 @@ export class OrderManager {
       updatedAt: at,
     };
   }
-}
-
-function tierAbove(tier: DispatchOrder['tier']): DispatchOrder['tier'] {
-  return tier === 'grid' ? 'community' : 'street';
 }
 
 /** Who must respond now: the assigned tier, or leadership once a missed response reached the top. */

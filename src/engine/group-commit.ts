@@ -1,11 +1,11 @@
 import type { AlertEvent } from '../contracts/alert.js';
 import type { DispatchOrder } from '../contracts/order.js';
-import type { OrderEventRecord } from '../api/engine-api.js';
+import type { OrderEventRecord } from '../contracts/engine-api.js';
 import type { OrderUpdate } from '../dispatch/order-manager.js';
 import { alertAnnouncement, orderAnnouncement, overdueAnnouncement, type Announcement } from '../sinks/announcements.js';
 import type { OutboxMessage } from '../store/outbox-repository.js';
 import type { Store } from '../store/store.js';
-import type { RelayEntry } from '../dispatch/outbox-relay.js';
+import type { RelayEntry } from '../sinks/mqtt-relay.js';
 
 /** One change to make durable: an alert event, a change of an order, or both. */
 export interface PendingChange {

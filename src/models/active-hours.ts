@@ -1,5 +1,6 @@
 import type { ActiveHours } from '../contracts/scenario.js';
-import { ERR_REGISTRY_INVALID, ERR_SCENARIO_INVALID } from '../core/errors.js';
+import { ERR_SCENARIO_INVALID } from '../core/errors.js';
+import { localDayStart, localToUtc } from '../core/local-time.js';
 
 /**
  * Active time: elapsed real time that falls inside a daily window of local wall-clock time
@@ -8,7 +9,7 @@ import { ERR_REGISTRY_INVALID, ERR_SCENARIO_INVALID } from '../core/errors.js';
  *
  * Elapsed time is real time: a window that spans a DST switch is an hour shorter or longer that
  * day. Window edges that fall into a skipped wall-clock hour move forward by the gap, and repeated
- * wall-clock times resolve to the earlier instant (the `compatible` rule of Temporal and RFC 5545).
+ * wall-clock times resolve to the earlier instant (core/local-time.ts `localToUtc`).
  */
 
 const MINUTE = 60_000;
@@ -52,102 +53,12 @@ export function parseActiveHours(window: ActiveHours | undefined): DailyWindow {
   return parsed;
 }
 
-// --- UTC offsets, cached per (zone, UTC hour) ------------------------------------------------
-
-/** Offsets (ms) per UTC hour index; NaN marks an hour in which the offset changes. */
-interface ZoneOffsets {
-  readonly format: Intl.DateTimeFormat;
-  readonly hours: Map<number, number>;
-}
-
-const zones = new Map<string, ZoneOffsets>();
-/** Bound on cached hours per zone (about 11 years); the cache restarts beyond it. */
-const MAX_CACHED_HOURS = 100_000;
-
-function zoneOffsets(timeZone: string): ZoneOffsets {
-  let zone = zones.get(timeZone);
-  if (zone) return zone;
-  let format: Intl.DateTimeFormat;
-  try {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric', month: 'numeric', day: 'numeric',
-      hour: 'numeric', minute: 'numeric', second: 'numeric',
-    });
-  } catch {
-    throw ERR_REGISTRY_INVALID('timeZone', `"${timeZone}" is not an IANA time zone`);
-  }
-  zone = { format, hours: new Map() };
-  zones.set(timeZone, zone);
-  return zone;
-}
-
-/** The zone's offset at `utcMs`, straight from ICU (whole seconds; sub-second part ignored). */
-function computeOffset(format: Intl.DateTimeFormat, utcMs: number): number {
-  let year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-  for (const part of format.formatToParts(utcMs)) {
-    switch (part.type) {
-      case 'year': year = Number(part.value); break;
-      case 'month': month = Number(part.value); break;
-      case 'day': day = Number(part.value); break;
-      case 'hour': hour = Number(part.value); break;
-      case 'minute': minute = Number(part.value); break;
-      case 'second': second = Number(part.value); break;
-      default: break;
-    }
-  }
-  const wholeSecond = Math.floor(utcMs / 1000) * 1000;
-  return Date.UTC(year, month - 1, day, hour, minute, second) - wholeSecond;
-}
-
-/** UTC offset (local − UTC, ms) of `timeZone` at instant `utcMs`. */
-export function zoneOffsetAt(timeZone: string, utcMs: number): number {
-  const zone = zoneOffsets(timeZone);
-  const hourIndex = Math.floor(utcMs / HOUR);
-  let offset = zone.hours.get(hourIndex);
-  if (offset === undefined) {
-    if (zone.hours.size >= MAX_CACHED_HOURS) zone.hours.clear();
-    const start = hourIndex * HOUR;
-    const atStart = computeOffset(zone.format, start);
-    // Offsets change at most once an hour, so equal ends mean one offset for the whole hour.
-    offset = atStart === computeOffset(zone.format, start + HOUR - 1000) ? atStart : NaN;
-    zone.hours.set(hourIndex, offset);
-  }
-  // The rare hour with a transition in it (two a year in DST zones) is computed exactly each time.
-  return Number.isNaN(offset) ? computeOffset(zone.format, utcMs) : offset;
-}
-
-/**
- * The instant at which local wall-clock time `localMs` (ms since 1970-01-01T00:00 local) occurs.
- * Assumes at most one offset change within a day of it, true of every zone since 1970.
- */
-export function localToUtc(timeZone: string, localMs: number): number {
-  const before = zoneOffsetAt(timeZone, localMs - DAY);
-  const after = zoneOffsetAt(timeZone, localMs + DAY);
-  if (before === after) return localMs - before;
-  const early = localMs - before;
-  const late = localMs - after;
-  const earlyValid = zoneOffsetAt(timeZone, early) === before;
-  const lateValid = zoneOffsetAt(timeZone, late) === after;
-  if (earlyValid && lateValid) return Math.min(early, late); // repeated wall time: the earlier instant
-  if (earlyValid) return early;
-  if (lateValid) return late;
-  return early; // skipped wall time (spring forward): moves forward by the gap
-}
-
-/** Local midnight (in local ms) of the day containing `utcMs`. */
-function localDayOf(timeZone: string, utcMs: number): number {
-  const local = utcMs + zoneOffsetAt(timeZone, utcMs);
-  return local - (((local % DAY) + DAY) % DAY);
-}
-
 /**
  * Calls `visit(startUtc, endUtc)` for each active interval, day by day from the local day that
  * contains `fromUtc`, until `visit` returns true. Intervals may begin before `fromUtc`.
  */
 function eachInterval(window: DailyWindow, timeZone: string, fromUtc: number, visit: (start: number, end: number) => boolean): void {
-  let day = localDayOf(timeZone, fromUtc);
+  let day = localDayStart(timeZone, fromUtc);
   const wraps = window.fromMs > window.toMs;
   for (let n = 0; n < MAX_DAYS; n++, day += DAY) {
     if (wraps) {

@@ -1,6 +1,6 @@
 import type { Level, Verdict } from '../contracts/level.js';
 import type { Scenario } from '../contracts/scenario.js';
-import { LEVELS_HIGHEST_FIRST, levelRank } from '../alerts/levels.js';
+import { LEVELS_HIGHEST_FIRST, levelRank } from '../core/levels.js';
 import { ERR_SCENARIO_INVALID } from '../core/errors.js';
 
 /** One rung of a duration ladder: this level is reached after `ms` (of silence, of inactivity). */

@@ -6,7 +6,7 @@ import type { InactivityScenario } from '../contracts/scenario.js';
 import { formatDuration } from '../core/duration.js';
 import { ERR_SCENARIO_INVALID } from '../core/errors.js';
 import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
-import { compileReadingPredicate, ExpressionError, type ReadingPredicate } from '../scenarios/expression.js';
+import { compileReadingPredicate, ExpressionError, type ReadingPredicate } from '../core/expression.js';
 import { activeTimeBetween, addActiveTime, describeActiveHours, parseActiveHours } from './active-hours.js';
 import { durationLadder, nextStepIndex } from './duration-ladder.js';
 import { evidenceOf, keyOf } from './model-key.js';

@@ -1,6 +1,6 @@
 import type { Verdict } from '../contracts/level.js';
 import type { Metrics } from '../contracts/reading.js';
-import { isLevel } from '../alerts/levels.js';
+import { isLevel } from '../core/levels.js';
 import type { DeviceContext, EnrichedReading } from '../contracts/registry.js';
 
 /** A reading as a snapshot keeps it: no context (that is the registry's), no ingest time. */

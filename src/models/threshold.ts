@@ -4,11 +4,11 @@ import type { ModelDeps, ScenarioModel, SnapshotEntry } from '../contracts/model
 import type { MetricValue } from '../contracts/reading.js';
 import type { EnrichedReading } from '../contracts/registry.js';
 import type { ThresholdScenario } from '../contracts/scenario.js';
-import { LEVELS_HIGHEST_FIRST, levelRank } from '../alerts/levels.js';
+import { LEVELS_HIGHEST_FIRST, levelRank } from '../core/levels.js';
 import { ERR_SCENARIO_INVALID } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
-import { compileReadingPredicate, ExpressionError, type ReadingPredicate } from '../scenarios/expression.js';
+import { compileReadingPredicate, ExpressionError, type ReadingPredicate } from '../core/expression.js';
 import { evidenceOf, keyOf } from './model-key.js';
 import { nanToNull, nullToNan, readingFromJson, readingToJson, verdictFromJson, type ReadingJson } from './model-snapshot.js';
 

@@ -14,8 +14,8 @@ import { ERR_REGISTRY_INVALID, withDetails, type RiskwatchError } from '../core/
 import { findPersonalLookingKey } from './personal-data.js';
 import { DEPARTMENT_KIND_PATTERN, ID_PATTERN } from './registry-schema.js';
 
-/** Time zone of a top-level place that declares none (ARCHITECTURE.md: the demo city is in China). */
-export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
+export { DEFAULT_TIME_ZONE } from '../core/local-time.js';
+import { DEFAULT_TIME_ZONE, isTimeZone } from '../core/local-time.js';
 
 /** A place as given to the registry; `timeZone` may be left to inheritance. */
 export interface PlaceInput {
@@ -477,18 +477,7 @@ function isId(value: unknown): value is string {
   return typeof value === 'string' && ID.test(value);
 }
 
-const knownTimeZones = new Set<string>();
-
-export function isTimeZone(name: string): boolean {
-  if (knownTimeZones.has(name)) return true;
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: name });
-  } catch {
-    return false;
-  }
-  knownTimeZones.add(name);
-  return true;
-}
+export { isTimeZone } from '../core/local-time.js';
 
 function deepFrozenCopy(value: unknown): unknown {
   if (Array.isArray(value)) return Object.freeze(value.map(deepFrozenCopy));

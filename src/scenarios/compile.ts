@@ -2,7 +2,7 @@ import type { ModelDeps, ScenarioModel } from '../contracts/model.js';
 import type { DeviceContext } from '../contracts/registry.js';
 import type { Scenario } from '../contracts/scenario.js';
 import { createModel } from '../models/index.js';
-import { compileContextPredicate } from './expression.js';
+import { compileContextPredicate } from '../core/expression.js';
 
 /** A scenario ready to run: its data, the test of which devices it covers, and its running model. */
 export interface CompiledScenario {

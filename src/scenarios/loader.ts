@@ -7,9 +7,9 @@ import { LEVELS, type Level } from '../contracts/level.js';
 import type { Scenario } from '../contracts/scenario.js';
 import { isDuration, parseDuration, formatDuration } from '../core/duration.js';
 import { ERR_SCENARIO_INVALID, RiskwatchError, withDetails } from '../core/errors.js';
-import { isLevel } from '../alerts/levels.js';
+import { isLevel } from '../core/levels.js';
 import { locateNode } from '../core/yaml-position.js';
-import { checkExpression, ExpressionError } from './expression.js';
+import { checkExpression, ExpressionError } from '../core/expression.js';
 import { normaliseScenario } from './normalise.js';
 import {
   DURATION_PATTERN,

@@ -1,8 +1,7 @@
 import type { AlertEvent } from '../contracts/alert.js';
-import type { DispatchOrder } from '../contracts/order.js';
-import { alertTopic, orderOverdueTopic, orderTopic } from '../broker/topics.js';
+import type { DispatchOrder, OrderChange } from '../contracts/order.js';
+import { alertTopic, orderOverdueTopic, orderTopic } from '../core/topics.js';
 import { cloudEvent } from './cloud-event.js';
-import type { OrderChange } from '../dispatch/order-manager.js';
 
 /** One message to announce, as it is written to the outbox. */
 export interface Announcement {

@@ -1,10 +1,10 @@
 import { CloudEvent, ValidationError } from 'cloudevents';
-import { ORDER_SCHEMA_ID } from '../api/schemas/order.js';
+import { EVENT_SOURCE } from '../contracts/cloud-event.js';
+import { ORDER_SCHEMA_ID } from '../contracts/order.js';
 
 export { CloudEvent } from 'cloudevents';
 
-/** `source` of every event riskwatch publishes. */
-export const EVENT_SOURCE = 'riskwatch';
+export { EVENT_SOURCE } from '../contracts/cloud-event.js';
 
 /**
  * The published JSON Schema of `data`, by CloudEvent type prefix: consumers find the contract in

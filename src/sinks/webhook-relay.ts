@@ -4,7 +4,7 @@ import {
   ERR_CONFIG_INVALID, ERR_WEBHOOK_STATUS, ERR_WEBHOOK_TIMEOUT, ERR_WEBHOOK_UNREACHABLE, withDetails, type RiskwatchError,
 } from '../core/errors.js';
 import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
-import type { OutboxEntry, OutboxRepository } from '../store/outbox-repository.js';
+import type { Outbox, OutboxEntry } from '../contracts/outbox.js';
 import type { HttpPost } from './http-post.js';
 import { createWorkerHttpPost } from './worker-http-post.js';
 import { isPostTimeout } from './http-post.js';
@@ -12,7 +12,7 @@ import { webhookHeaders, webhookKey } from './webhook-signature.js';
 
 /** The part of the outbox repository a webhook relay uses. */
 export type WebhookOutbox = Pick<
-  OutboxRepository, 'pendingForSink' | 'pendingForKey' | 'findPending' | 'markDelivered' | 'markRetry' | 'markDead' | 'revivals'
+  Outbox, 'pendingForSink' | 'pendingForKey' | 'findPending' | 'markDelivered' | 'markRetry' | 'markDead' | 'revivals'
 >;
 
 export interface WebhookRelayOptions {

@@ -1,23 +1,11 @@
 import type { Statement } from 'better-sqlite3';
-import type { Alert, AlertStatus } from '../contracts/alert.js';
-import type { Level } from '../contracts/level.js';
+import type { Alert } from '../contracts/alert.js';
 import type { Database } from './database.js';
-import type { Page, Paging } from './page.js';
+import type { AlertQuery, Page } from '../contracts/queries.js';
 import { alertPlaceFilter, alertPlacePath } from './alert-place-filter.js';
 import { PagedListQuery, equals, oneOf, timeRange } from './paged-list-query.js';
 
-export interface AlertQuery extends Paging {
-  /** One level or several (any of them matches). */
-  level?: Level | readonly Level[];
-  status?: AlertStatus | readonly AlertStatus[];
-  /** Scenario id. */
-  scenario?: string;
-  /** A place id, matched at the alert's place, grid, community or street. */
-  place?: string;
-  /** `from ≤ openedAt < to` (epoch ms). */
-  from?: number;
-  to?: number;
-}
+export type { AlertQuery } from '../contracts/queries.js';
 
 const ALERT_LIST_FILTERS = [
   oneOf<AlertQuery>('level', 'level', (q) => q.level),

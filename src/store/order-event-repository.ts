@@ -1,19 +1,8 @@
 import type { Statement } from 'better-sqlite3';
-import type { OrderEventRecord } from '../api/engine-api.js';
+import type { NewOrderEvent, OrderEventLog, OrderEventRecord } from '../contracts/order-event.js';
 import type { Database } from './database.js';
 
-export type { OrderEventRecord } from '../api/engine-api.js';
-
-/** An order event to log; the log assigns its id. */
-export interface NewOrderEvent {
-  orderId: string;
-  version: number;
-  /** CloudEvent type, e.g. `riskwatch.order.created`. */
-  type: string;
-  at: number;
-  /** The CloudEvent, JSON (structured mode), exactly as the sinks publish it. */
-  payload: string;
-}
+export type { NewOrderEvent, OrderEventRecord } from '../contracts/order-event.js';
 
 interface OrderEventRow {
   id: number;
@@ -32,7 +21,7 @@ interface OrderEventRow {
  * Ids are also gap-free in commit order as long as nothing is pruned: a rolled-back transaction
  * rolls back its `sqlite_sequence` update too, so a stream never waits for an id that will not come.
  */
-export class OrderEventRepository {
+export class OrderEventRepository implements OrderEventLog {
   private readonly insert: Statement;
   private readonly selectAfter: Statement;
   private readonly selectLatestId: Statement;

@@ -1,24 +1,10 @@
 import type { Statement } from 'better-sqlite3';
-import type { Level } from '../contracts/level.js';
-import type { DispatchOrder, OrderStatus } from '../contracts/order.js';
-import type { Tier } from '../contracts/registry.js';
+import type { DispatchOrder } from '../contracts/order.js';
 import type { Database } from './database.js';
-import type { Page, Paging } from './page.js';
+import type { OrderQuery, Page } from '../contracts/queries.js';
 import { PagedListQuery, anyColumnEquals, equals, oneOf, timeRange } from './paged-list-query.js';
 
-export interface OrderQuery extends Paging {
-  /** One level or several (any of them matches). */
-  level?: Level | readonly Level[];
-  status?: OrderStatus | readonly OrderStatus[];
-  /** Scenario id. */
-  scenario?: string;
-  /** A place id, matched at the order's place, grid, community or street, or the assignee's place. */
-  place?: string;
-  tier?: Tier | readonly Tier[];
-  /** `from ≤ createdAt < to` (epoch ms). */
-  from?: number;
-  to?: number;
-}
+export type { OrderQuery } from '../contracts/queries.js';
 
 /** Statuses in which an order is finished (see `isFinished` in dispatch/order-lifecycle.ts). */
 const FINISHED_SQL = "'resolved', 'closed', 'false_alarm', 'cancelled'";

@@ -1,13 +1,12 @@
 import type { Statement } from 'better-sqlite3';
 import type { OrderStatus } from '../contracts/order.js';
-import type { StatsGroupBy, StatsQuery } from '../contracts/stats.js';
-import type { OrderStatsFacts, StatsInput } from '../dispatch/order-stats.js';
+import type { OrderStatsFacts, StatsGroupBy, StatsInput, StatsQuery } from '../contracts/stats.js';
 import type { Database } from './database.js';
 import { alertPlaceFilter } from './alert-place-filter.js';
 import { anyColumnEquals, equals, oneOf, timeRange, type ListFilter } from './paged-list-query.js';
 
 /**
- * Reads what `computeOrderStats` (dispatch/order-stats.ts) needs for `GET /api/stats`: one row of
+ * Reads what `computeOrderStats` (reports/order-stats.ts) needs for `GET /api/stats`: one row of
  * facts per matching order and the alert count per group, both from indexed columns.
  *
  * The order body (JSON) is touched only where no column holds the fact, and only for the rows that

@@ -1,54 +1,8 @@
 import type { Statement } from 'better-sqlite3';
+import type { DeadOutboxEntry, Outbox, OutboxEntry, OutboxMessage } from '../contracts/outbox.js';
 import type { Database } from './database.js';
 
-/** A message to publish once the transaction that produced it has committed. */
-export interface OutboxMessage {
-  topic: string;
-  payload: string;
-  qos: 0 | 1;
-  retain?: boolean;
-  /**
-   * Messages with the same key must reach subscribers in id order (e.g. the versions of one
-   * order); a relay may publish different keys concurrently.
-   */
-  orderingKey?: string;
-  /** Which sink drains it: 'mqtt' (default) or 'webhook:{url}'. */
-  sink?: string;
-  /** The receiver's deduplication key (the CloudEvent id); sent as the webhook `Idempotency-Key`. */
-  idempotencyKey?: string;
-}
-
-export interface OutboxEntry {
-  id: number;
-  topic: string;
-  payload: string;
-  qos: 0 | 1;
-  retain: boolean;
-  orderingKey?: string;
-  createdAt: number;
-  attempts: number;
-  lastAttemptAt?: number;
-  lastError?: string;
-  /** Set by the per-sink queries (webhooks); the MQTT relay's `pending()` leaves it out. */
-  sink?: string;
-  idempotencyKey?: string;
-  /** A failed entry is not tried again before this instant (epoch ms). */
-  nextAttemptAt?: number;
-  /** When the sink gave up on it; a dead entry is kept until revived or deleted by hand. */
-  deadAt?: number;
-}
-
-/** An entry a sink gave up on, as the dead-delivery API lists it (no topic, no payload). */
-export interface DeadOutboxEntry {
-  id: number;
-  sink: string;
-  idempotencyKey?: string;
-  orderingKey?: string;
-  attempts: number;
-  createdAt: number;
-  deadAt: number;
-  lastError?: string;
-}
+export type { DeadOutboxEntry, OutboxEntry, OutboxMessage } from '../contracts/outbox.js';
 
 interface OutboxRow {
   id: number;
@@ -98,7 +52,7 @@ const MAX_ERROR_LENGTH = 1000;
  * commit and publish: at start the relay finds it still pending and publishes it again
  * (at-least-once; consumers deduplicate on order id + version or on the outbox id).
  */
-export class OutboxRepository {
+export class OutboxRepository implements Outbox {
   private readonly insert: Statement;
   private readonly selectPending: Statement;
   private readonly delivered: Statement;

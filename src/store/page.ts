@@ -1,19 +1,7 @@
-/** One page of a list, newest first, with the total number of matches for paging UIs. */
-export interface Page<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
-}
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Paging } from '../contracts/queries.js';
 
-export interface Paging {
-  /** Page size; default 50, at most 500. */
-  limit?: number;
-  offset?: number;
-}
-
-export const DEFAULT_PAGE_LIMIT = 50;
-export const MAX_PAGE_LIMIT = 500;
+export type { Page, Paging } from '../contracts/queries.js';
+export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../contracts/queries.js';
 
 /**
  * Fills in defaults and clamps into range (`0 ≤ limit ≤ 500`, `offset ≥ 0`). The API rejects

@@ -4,6 +4,8 @@ import { closeDatabase, openDatabase, type Database } from './database.js';
 import { OrderEventRepository } from './order-event-repository.js';
 import { OrderRepository } from './order-repository.js';
 import { ModelStateRepository } from './model-state-repository.js';
+import { readStatsInput } from './order-stats-query.js';
+import type { StatsInput, StatsQuery } from '../contracts/stats.js';
 import { OutboxRepository } from './outbox-repository.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 
@@ -51,6 +53,11 @@ export class Store {
       this.alerts.transactionEnded(committed);
       if (committed) this.checkpointer?.committed();
     }
+  }
+
+  /** What the closed-loop statistics of `GET /api/stats` are computed from (reports/order-stats.ts). */
+  statsInput(query: StatsQuery): StatsInput {
+    return readStatsInput(this.db, query);
   }
 
   get isOpen(): boolean {

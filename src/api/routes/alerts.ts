@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AlertStatus } from '../../contracts/alert.js';
 import type { Level } from '../../contracts/level.js';
 import { ERR_NOT_FOUND } from '../../core/errors.js';
-import type { AlertQuery, EngineApi } from '../engine-api.js';
+import type { AlertQuery, EngineApi } from '../../contracts/engine-api.js';
 import { parseInstant, splitList } from '../query-params.js';
 import { alertListQuerySchema, alertSchema, type AlertListQuerystring } from '../schemas/alert.js';
 import { errorResponses, idParamsSchema, pageSchema, type IdParams } from '../schemas/common.js';

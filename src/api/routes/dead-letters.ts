@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { DeadLetterQuery, EngineApi } from '../engine-api.js';
+import type { DeadLetterQuery, EngineApi } from '../../contracts/engine-api.js';
 import { errorResponses } from '../schemas/common.js';
 import { deadLetterPageSchema, deadLetterQuerySchema, type DeadLetterQuerystring } from '../schemas/dead-letter.js';
 

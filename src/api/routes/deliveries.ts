@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ERR_NOT_FOUND } from '../../core/errors.js';
-import type { EngineApi } from '../engine-api.js';
+import type { EngineApi } from '../../contracts/engine-api.js';
 import { errorResponses } from '../schemas/common.js';
 import {
   deadDeliveryListSchema, deadDeliveryQuerySchema, deliveryIdParamsSchema,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { EngineApi } from '../engine-api.js';
+import type { EngineApi } from '../../contracts/engine-api.js';
 import { errorResponses } from '../schemas/common.js';
 
 /** The running dispatch policy: where it came from, its rules, when it was loaded (engine clock). */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { EngineApi } from '../engine-api.js';
+import type { EngineApi } from '../../contracts/engine-api.js';
 import { errorResponses } from '../schemas/common.js';
 import { healthSchema } from '../schemas/health.js';
 

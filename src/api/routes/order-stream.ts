@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Tier } from '../../contracts/registry.js';
-import { OrderEventFeed, type FeedStart, type OrderEventTarget } from '../../sinks/order-event-feed.js';
-import { SseConnection, type SseConnectionOptions } from '../../sinks/sse-stream.js';
-import type { EngineApi } from '../engine-api.js';
+import { OrderEventFeed, type FeedStart, type OrderEventTarget } from '../order-event-feed.js';
+import { SseConnection, type SseConnectionOptions } from '../sse-stream.js';
+import type { EngineApi } from '../../contracts/engine-api.js';
 import { orderEventPredicate } from '../order-event-filter.js';
 import { splitList } from '../query-params.js';
 import { errorResponses } from '../schemas/common.js';

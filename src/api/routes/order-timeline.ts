@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TimelineLang } from '../../contracts/timeline.js';
 import { ERR_NOT_FOUND } from '../../core/errors.js';
-import { timelineAsText } from '../../dispatch/order-timeline.js';
-import type { EngineApi } from '../engine-api.js';
+import { timelineAsText } from '../timeline-text.js';
+import type { EngineApi } from '../../contracts/engine-api.js';
 import { errorResponses, idParamsSchema, type IdParams } from '../schemas/common.js';
 import { orderTimelineSchema, timelineQuerySchema, type TimelineQuerystring } from '../schemas/timeline.js';
 

@@ -3,7 +3,7 @@ import type { Level } from '../../contracts/level.js';
 import type { OrderStatus } from '../../contracts/order.js';
 import type { Tier } from '../../contracts/registry.js';
 import { ERR_NOT_FOUND } from '../../core/errors.js';
-import type { EngineApi, OrderQuery, OrderStatusUpdate } from '../engine-api.js';
+import type { EngineApi, OrderQuery, OrderStatusUpdate } from '../../contracts/engine-api.js';
 import { parseInstant, splitList } from '../query-params.js';
 import { errorResponses, idParamsSchema, pageSchema, type IdParams } from '../schemas/common.js';
 import {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Level } from '../../contracts/level.js';
 import type { StatsQuery } from '../../contracts/stats.js';
-import type { EngineApi } from '../engine-api.js';
+import type { EngineApi } from '../../contracts/engine-api.js';
 import { parseInstant, splitList } from '../query-params.js';
 import { errorResponses } from '../schemas/common.js';
 import { statsQuerySchema, statsReportSchema, type StatsQuerystring } from '../schemas/stats.js';

@@ -1,4 +1,4 @@
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../store/page.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../contracts/queries.js';
 
 /** Body of every error response: a stable `code` clients can switch on (see core/errors.ts). */
 export const errorSchema = {

@@ -1,4 +1,4 @@
-import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../store/page.js';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../../contracts/queries.js';
 
 /**
  * An outbox entry a sink gave up on (a webhook that stayed down or kept refusing it). No topic and

@@ -1,7 +1,6 @@
-import type { OrderChange } from '../../dispatch/order-manager.js';
-import { EVENT_SOURCE } from '../../sinks/cloud-event.js';
+import { EVENT_SOURCE } from '../../contracts/cloud-event.js';
+import { ORDER_SCHEMA_ID, type OrderChange } from '../../contracts/order.js';
 import { everyOf } from './every-of.js';
-import { ORDER_SCHEMA_ID } from './order.js';
 
 /** Every kind of order change, each announced as CloudEvent type `riskwatch.order.{change}`. */
 export const ORDER_CHANGES = everyOf<OrderChange>()([

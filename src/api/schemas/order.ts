@@ -3,7 +3,7 @@ import type {
   Assignee, DeadlineKind, Department, DispatchOrder, OrderHistoryEntry, OrderSla, OrderStatus, SupervisionEntry, SupervisionTier,
 } from '../../contracts/order.js';
 import type { Tier } from '../../contracts/registry.js';
-import { ORDER_STATUS_UPDATES } from '../engine-api.js';
+import { ORDER_STATUS_UPDATES } from '../../contracts/engine-api.js';
 import { listPattern } from '../query-params.js';
 import { idValueSchema, instantSchema, pagingProperties } from './common.js';
 import { everyOf } from './every-of.js';
@@ -30,7 +30,8 @@ export const ORDER_HISTORY_TYPES = everyOf<OrderHistoryEntry['type']>()([
 type Declares<T> = { [keyword: string]: unknown; properties: Record<keyof T, unknown> };
 
 /** The `$id` of the published order schema (`schemas/order.schema.json`); order CloudEvents name it as `dataschema`. */
-export const ORDER_SCHEMA_ID = 'urn:riskwatch:schema:order:v1';
+export { ORDER_SCHEMA_ID } from '../../contracts/order.js';
+import { ORDER_SCHEMA_ID } from '../../contracts/order.js';
 
 const epochMs = (description: string) => ({ type: 'number', description: `${description} (epoch ms)` }) as const;
 

@@ -6,12 +6,12 @@ import { ERR_NOT_FOUND, ERR_ORDER_TRANSITION, ERR_VALIDATION, withDetails } from
 import type {
   AlertQuery, DeadDelivery, DeadLetterPage, DeadLetterQuery, DispatchPolicyInfo, EngineApi, HealthReport, OrderEventRecord,
   OrderQuery, OrderStatusUpdate,
-} from '../../../src/api/engine-api.js';
+} from '../../../src/contracts/engine-api.js';
 import type { StatsQuery, StatsReport } from '../../../src/contracts/stats.js';
 import type { OrderTimeline, TimelineLang } from '../../../src/contracts/timeline.js';
 import type { Page } from '../../../src/store/page.js';
-import { buildOrderStats } from '../../../src/dispatch/order-stats.js';
-import { buildOrderTimeline } from '../../../src/dispatch/order-timeline.js';
+import { buildOrderStats } from '../../../src/reports/order-stats.js';
+import { buildOrderTimeline } from '../../../src/reports/order-timeline.js';
 import type { Store } from '../../../src/store/store.js';
 import type { OrderChange } from '../../../src/dispatch/order-manager.js';
 import { cloudEvent } from '../../../src/sinks/cloud-event.js';
@@ -98,7 +98,7 @@ export class SqliteEngineApi implements EngineApi {
   }
 
   stats(query: StatsQuery): StatsReport {
-    return buildOrderStats(this.store.db, query);
+    return buildOrderStats(this.store, query);
   }
 
   orderEventsAfter(afterId: number, limit: number): OrderEventRecord[] {

@@ -1,7 +1,7 @@
 import { connectAsync, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MessageBus } from '../../../src/contracts/bus.js';
-import { alertTopic, orderStatusFilter, orderStatusTopic, parseOrderStatusTopic, telemetryFilter, telemetryTopic } from '../../../src/broker/topics.js';
+import { alertTopic, orderStatusFilter, orderStatusTopic, parseOrderStatusTopic, telemetryFilter, telemetryTopic } from '../../../src/core/topics.js';
 
 /**
  * The MessageBus contract, written once and run against every implementation (STYLE.md item 12,

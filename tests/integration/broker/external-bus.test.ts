@@ -3,7 +3,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker } from '../../../src/broker/embedded-broker.js';
 import { ExternalBus, type ExternalBusOptions } from '../../../src/broker/external-bus.js';
-import { telemetryFilter, telemetryTopic } from '../../../src/broker/topics.js';
+import { telemetryFilter, telemetryTopic } from '../../../src/core/topics.js';
 import { ManualScheduler } from '../../../src/core/manual-scheduler.js';
 import { getFreePort } from '../../helpers/free-port.js';
 import { startMosquitto, type Mosquitto } from '../../helpers/mosquitto.js';

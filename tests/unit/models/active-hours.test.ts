@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  activeTimeBetween, addActiveTime, describeActiveHours, localToUtc, parseActiveHours, zoneOffsetAt,
-} from '../../../src/models/active-hours.js';
+import { activeTimeBetween, addActiveTime, describeActiveHours, parseActiveHours } from '../../../src/models/active-hours.js';
+import { localToUtc, zoneOffsetAt } from '../../../src/core/local-time.js';
 import type { ActiveHours } from '../../../src/contracts/scenario.js';
 
 const HOUR = 3_600_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RiskwatchError } from '../../../src/core/errors.js';
-import { compileContextPredicate } from '../../../src/scenarios/expression.js';
+import { compileContextPredicate } from '../../../src/core/expression.js';
 import { redactPersonal } from '../../../src/registry/personal-data.js';
 import { Registry, type RegistryData } from '../../../src/registry/registry.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeviceContext, EnrichedReading } from '../../../src/contracts/registry.js';
 import type { InactivityScenario, Scenario, ThresholdScenario } from '../../../src/contracts/scenario.js';
 import { assertScenarios, loadScenarioDir } from '../../../src/scenarios/loader.js';
-import { compileContextPredicate, compileReadingPredicate } from '../../../src/scenarios/expression.js';
+import { compileContextPredicate, compileReadingPredicate } from '../../../src/core/expression.js';
 
 const S = 1000;
 const M = 60 * S;

@@ -1,7 +1,7 @@
 import type { DispatchFacts } from '../contracts/dispatch.js';
 import type { DeadlineSpec } from '../contracts/order.js';
 import type { Tier } from '../contracts/registry.js';
-import { DEFAULT_DISPATCH_POLICY, type DispatchPolicy } from './dispatch-policy.js';
+import { DEFAULT_DISPATCH_POLICY, type DispatchPolicy } from './default-policy.js';
 
 /**
  * A dispatch policy as data: what `rules/dispatch/policy.yaml` says once parsed and checked

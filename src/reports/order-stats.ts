@@ -1,44 +1,17 @@
 import type { Level } from '../contracts/level.js';
-import type { OrderStatus } from '../contracts/order.js';
-import type { DurationSummary, StatsFigures, StatsQuery, StatsReport } from '../contracts/stats.js';
-import type { Database } from '../store/database.js';
-import { readStatsInput } from '../store/order-stats-query.js';
+import type { DurationSummary, OrderStatsFacts, StatsFigures, StatsInput, StatsQuery, StatsReport } from '../contracts/stats.js';
+
+export type { OrderStatsFacts, StatsInput } from '../contracts/stats.js';
 
 /**
  * The closed-loop statistics of `GET /api/stats`, computed from the few facts per order that the
  * stats query (store/order-stats-query.ts) reads. `computeOrderStats` is pure (no database, no
- * clock); `buildOrderStats` is the two put together over the store's connection.
+ * clock); `buildOrderStats` is the two put together over a store.
  *
  * What each figure means is documented on `StatsFigures` (contracts/stats.ts); in short, every order
  * has one outcome — 办结 (closed), false alarm, cancelled or still open — and the rates are taken
  * over the orders for which they make sense.
  */
-
-/** What statistics need to know about one order. */
-export interface OrderStatsFacts {
-  /** The order's value of the `groupBy` dimension; `''` without grouping or when it has none. */
-  groupKey: string;
-  status: OrderStatus;
-  /**
-   * The handler's verdict was "false alarm". Needed apart from `status` because a false alarm may
-   * be closed afterwards and still was one.
-   */
-  falseAlarm: boolean;
-  createdAt: number;
-  acceptedAt: number | null;
-  resolvedAt: number | null;
-  /** The resolution deadline in force (it only moves after a miss, see `missedResolutionDeadline`). */
-  resolutionDueAt: number | null;
-  overdueCount: number;
-  /** A resolution deadline was missed (a supervision entry for it exists). */
-  missedResolutionDeadline: boolean;
-}
-
-/** The input of `computeOrderStats`: the filtered orders and the alert counts per group key. */
-export interface StatsInput {
-  orders: readonly OrderStatsFacts[];
-  alertsByGroup: ReadonlyMap<string, number>;
-}
 
 export type OrderOutcome = 'closed' | 'false_alarm' | 'cancelled' | 'open';
 
@@ -191,7 +164,12 @@ export function computeOrderStats(query: StatsQuery, input: StatsInput): StatsRe
   return report;
 }
 
-/** The report for `query` over the store's database: the stats query, then `computeOrderStats`. */
-export function buildOrderStats(db: Database, query: StatsQuery): StatsReport {
-  return computeOrderStats(query, readStatsInput(db, query));
+/** Where the facts come from: the store reads them for a query (`Store.statsInput`). */
+export interface StatsSource {
+  statsInput(query: StatsQuery): StatsInput;
+}
+
+/** The report for `query` over a store: its stats query, then `computeOrderStats`. */
+export function buildOrderStats(source: StatsSource, query: StatsQuery): StatsReport {
+  return computeOrderStats(query, source.statsInput(query));
 }

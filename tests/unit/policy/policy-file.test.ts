@@ -2,15 +2,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ERR_POLICY_INVALID, type RiskwatchError } from '../../../src/core/errors.js';
-import { DEFAULT_DISPATCH_POLICY } from '../../../src/dispatch/dispatch-policy.js';
-import { BUILT_IN_POLICY } from '../../../src/dispatch/policy-definition.js';
+import { DEFAULT_DISPATCH_POLICY } from '../../../src/policy/default-policy.js';
+import { BUILT_IN_POLICY } from '../../../src/policy/policy-definition.js';
 import {
   formatPolicyIssue,
   loadDispatchPolicyFile,
   parseDispatchPolicy,
   validateAgainstRegistry,
   type PolicyIssue,
-} from '../../../src/dispatch/policy-file.js';
+} from '../../../src/policy/policy-file.js';
 import { loadRegistryFile } from '../../../src/registry/registry-file.js';
 import { Registry } from '../../../src/registry/registry.js';
 import { loadScenarioDir } from '../../../src/scenarios/loader.js';

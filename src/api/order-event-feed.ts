@@ -1,5 +1,5 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type { EngineApi, OrderEventRecord } from '../api/engine-api.js';
+import type { EngineApi, OrderEventRecord } from '../contracts/engine-api.js';
 
 /** The order event log and its live notifications, as the engine offers them. */
 export type OrderEventLog = Pick<EngineApi, 'orderEventsAfter' | 'onOrderEvent'>;

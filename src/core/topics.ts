@@ -1,6 +1,6 @@
 import type { Level } from '../contracts/level.js';
 import type { Tier } from '../contracts/registry.js';
-import { ERR_BUS_TOPIC_INVALID } from '../core/errors.js';
+import { ERR_BUS_TOPIC_INVALID } from './errors.js';
 
 /**
  * The public topic contract (ARCHITECTURE.md "Public contract"), under a configurable prefix:

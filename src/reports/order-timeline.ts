@@ -7,7 +7,7 @@ import type {
 import type { MetricValue } from '../contracts/reading.js';
 import type { Tier } from '../contracts/registry.js';
 import type { OrderTimeline, TimelineEntry, TimelineKind, TimelineLang } from '../contracts/timeline.js';
-import { zoneOffsetAt } from '../models/active-hours.js';
+import { localIsoTime } from '../core/local-time.js';
 
 /**
  * The narrative timeline of an order (治理叙事): what a grid member or a leader reads to learn what
@@ -50,10 +50,6 @@ export function buildOrderTimeline(
   return { orderId: order.id, lang, timeZone, entries: writer.entries() };
 }
 
-/** One line per entry: `2026-09-30 17:00 阳光社区第一网格 接单（…）`, local time of the place. */
-export function timelineAsText(timeline: OrderTimeline): string {
-  return timeline.entries.map((e) => `${e.time.slice(0, 10)} ${e.time.slice(11, 16)} ${e.text}\n`).join('');
-}
 
 // --- local time ------------------------------------------------------------------------------
 
@@ -65,16 +61,8 @@ interface LocalTime {
 }
 
 function localTime(at: number, timeZone: string): LocalTime {
-  const offsetMin = Math.round(zoneOffsetAt(timeZone, at) / 60_000);
-  // The local wall-clock time, written by toISOString as if it were UTC.
-  const wall = new Date(at + offsetMin * 60_000).toISOString();
-  const abs = Math.abs(offsetMin);
-  const offset = `${offsetMin < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
-  return { iso: `${wall.slice(0, 19)}${offset}`, short: `${wall.slice(0, 10)} ${wall.slice(11, 16)}` };
-}
-
-function pad(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
+  const iso = localIsoTime(at, timeZone);
+  return { iso, short: `${iso.slice(0, 10)} ${iso.slice(11, 16)}` };
 }
 
 // --- names -----------------------------------------------------------------------------------

@@ -1,21 +1,18 @@
-import type { Alert } from '../contracts/alert.js';
-import type { DispatchOrder, OrderStatus } from '../contracts/order.js';
-import type { Scenario } from '../contracts/scenario.js';
-import type { StatsQuery, StatsReport } from '../contracts/stats.js';
-import type { OrderTimeline, TimelineLang } from '../contracts/timeline.js';
-import { REPORTABLE_STATUSES } from '../dispatch/order-lifecycle.js';
-import type { DispatchPolicyInfo } from '../dispatch/policy-engine.js';
-import type { AlertQuery } from '../store/alert-repository.js';
-import type { OrderQuery } from '../store/order-repository.js';
-import type { Page } from '../store/page.js';
-import type { DeadOutboxEntry as DeadDelivery } from '../store/outbox-repository.js';
+import type { Alert } from './alert.js';
+import type { DispatchPolicyInfo } from './dispatch.js';
+import { REPORTABLE_STATUSES, type DispatchOrder, type OrderStatus } from './order.js';
+import type { OrderEventRecord } from './order-event.js';
+import type { DeadOutboxEntry as DeadDelivery } from './outbox.js';
+import type { AlertQuery, OrderQuery, Page } from './queries.js';
+import type { Scenario } from './scenario.js';
+import type { StatsQuery, StatsReport } from './stats.js';
+import type { OrderTimeline, TimelineLang } from './timeline.js';
 
-export type { AlertQuery } from '../store/alert-repository.js';
-export type { OrderQuery } from '../store/order-repository.js';
-export type { Page } from '../store/page.js';
-export type { DispatchPolicyInfo } from '../dispatch/policy-engine.js';
+export type { AlertQuery, OrderQuery, Page } from './queries.js';
+export type { DispatchPolicyInfo } from './dispatch.js';
+export type { OrderEventRecord } from './order-event.js';
 /** An outbox entry a sink gave up on after its attempts (e.g. a webhook that stayed down). */
-export type { DeadOutboxEntry as DeadDelivery } from '../store/outbox-repository.js';
+export type { DeadOutboxEntry as DeadDelivery } from './outbox.js';
 
 export interface HealthReport {
   /** `degraded` (HTTP 503) when the engine cannot do its job, e.g. the broker is disconnected. */
@@ -28,19 +25,6 @@ export interface HealthReport {
 
 /** Statuses a dispatch system may report over HTTP (the lifecycle's reportable ones); the engine sets the others itself. */
 export const ORDER_STATUS_UPDATES = REPORTABLE_STATUSES;
-
-/** One published order version from the order event log (the SSE stream's history). */
-export interface OrderEventRecord {
-  /** Log position: the SSE event id a client resumes from (Last-Event-ID). */
-  id: number;
-  orderId: string;
-  version: number;
-  /** CloudEvent type, e.g. `riskwatch.order.created`. */
-  type: string;
-  at: number;
-  /** The CloudEvent, JSON (structured mode). */
-  payload: string;
-}
 
 export interface OrderStatusUpdate {
   /** The API admits only ORDER_STATUS_UPDATES; other callers (MQTT status topic) are checked by the engine. */

@@ -2,8 +2,10 @@ import type { Alert } from '../contracts/alert.js';
 import type { DispatchFacts } from '../contracts/dispatch.js';
 import { LEVELS } from '../contracts/level.js';
 import { DEVICE_TYPES, type DeviceContext } from '../contracts/registry.js';
-import { levelRank } from '../alerts/levels.js';
-import { isWorkingDay, localDate } from './sla-calendar.js';
+import { levelRank } from '../core/levels.js';
+import { localClock, workingDayAt } from '../core/local-time.js';
+
+export { localClock } from '../core/local-time.js';
 
 export interface DispatchFactsInput {
   alert: Alert;
@@ -115,53 +117,3 @@ export const DISPATCH_FACT_SPECS = {
 } as const satisfies Record<keyof DispatchFacts, FactSpec>;
 
 export const DISPATCH_FACT_NAMES = Object.keys(DISPATCH_FACT_SPECS) as (keyof DispatchFacts)[];
-
-// --- local time ----------------------------------------------------------------------------------
-
-const WEEKDAYS: Readonly<Record<string, number>> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
-const clockFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function clockFormatter(timeZone: string): Intl.DateTimeFormat {
-  let f = clockFormatters.get(timeZone);
-  if (!f) {
-    // hourCycle h23: some engines print midnight as 24 with hour12: false.
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', weekday: 'short' });
-    clockFormatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** Hour, minute and ISO weekday (1 = Monday) of `epochMs` on the wall clock of `timeZone`. */
-export function localClock(epochMs: number, timeZone: string): LocalClock {
-  // Every zone's offset is a whole number of minutes, so the local clock changes only when the UTC
-  // minute does: one Intl call (~50 µs, the biggest cost of building the facts) per zone per minute.
-  const minuteKey = Math.floor(epochMs / 60_000);
-  const cached = clockCache.get(timeZone);
-  if (cached && cached.minuteKey === minuteKey) return cached.clock;
-  const clock = readLocalClock(epochMs, timeZone);
-  clockCache.set(timeZone, { minuteKey, clock, workingDay: undefined });
-  return clock;
-}
-
-/** Whether `epochMs` falls on a working day where it happens, cached per zone and minute like the clock. */
-export function workingDayAt(epochMs: number, timeZone: string): boolean {
-  localClock(epochMs, timeZone);
-  const cached = clockCache.get(timeZone)!;
-  cached.workingDay ??= isWorkingDay(localDate(epochMs, timeZone));
-  return cached.workingDay;
-}
-
-interface LocalClock { hour: number; minute: number; weekday: number }
-const clockCache = new Map<string, { minuteKey: number; clock: LocalClock; workingDay: boolean | undefined }>();
-
-function readLocalClock(epochMs: number, timeZone: string): LocalClock {
-  let hour = 0;
-  let minute = 0;
-  let weekday = 0;
-  for (const part of clockFormatter(timeZone).formatToParts(epochMs)) {
-    if (part.type === 'hour') hour = Number(part.value);
-    else if (part.type === 'minute') minute = Number(part.value);
-    else if (part.type === 'weekday') weekday = WEEKDAYS[part.value] ?? 0;
-  }
-  return { hour, minute, weekday };
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DISPATCH_FACT_NAMES, DISPATCH_FACT_SPECS, dispatchFacts, localClock } from '../../../src/dispatch/dispatch-facts.js';
+import { DISPATCH_FACT_NAMES, DISPATCH_FACT_SPECS, dispatchFacts, localClock } from '../../../src/policy/dispatch-facts.js';
 import { isPersonalLookingKey } from '../../../src/registry/personal-data.js';
 import { loadRegistryFile } from '../../../src/registry/registry-file.js';
 import { makeContext } from '../../helpers/device-context.js';

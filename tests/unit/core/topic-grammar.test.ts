@@ -12,7 +12,7 @@ import {
   parseOrderStatusTopic,
   telemetryFilter,
   telemetryTopic,
-} from '../../../src/broker/topics.js';
+} from '../../../src/core/topics.js';
 
 // Pure functions, no broker: these would sit in tests/unit/broker/ (see the report).
 

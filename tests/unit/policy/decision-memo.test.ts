@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DispatchFacts } from '../../../src/contracts/dispatch.js';
-import { dispatchFacts } from '../../../src/dispatch/dispatch-facts.js';
-import { DispatchPolicyEngine } from '../../../src/dispatch/policy-engine.js';
-import { loadDispatchPolicyFile } from '../../../src/dispatch/policy-file.js';
+import { dispatchFacts } from '../../../src/policy/dispatch-facts.js';
+import { DispatchPolicyEngine } from '../../../src/policy/policy-engine.js';
+import { loadDispatchPolicyFile } from '../../../src/policy/policy-file.js';
 import { loadRegistryFile } from '../../../src/registry/registry-file.js';
 import { makeAlert } from '../../helpers/store-fixtures.js';
 

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseDeadline } from '../../../src/dispatch/policy-file.js';
-import { DEADLINE_PATTERN, OPERATOR_PATTERN, dispatchPolicySchema } from '../../../src/dispatch/policy-schema.js';
+import { parseDeadline } from '../../../src/policy/policy-file.js';
+import { DEADLINE_PATTERN, OPERATOR_PATTERN, dispatchPolicySchema } from '../../../src/policy/policy-schema.js';
 
 const PUBLISHED = 'schemas/dispatch-policy.schema.json';
 

@@ -9,7 +9,7 @@ import { parseDuration } from '../core/duration.js';
 import { ERR_POLICY_INVALID, withDetails, type RiskwatchError } from '../core/errors.js';
 import { locateNode } from '../core/yaml-position.js';
 import { DISPATCH_FACT_NAMES, DISPATCH_FACT_SPECS, type FactSpec } from './dispatch-facts.js';
-import type { DispatchPolicy } from './dispatch-policy.js';
+import type { DispatchPolicy } from './default-policy.js';
 import { DEFAULT_WARN_AT, type DispatchPolicyDefinition, type PolicyCondition, type PolicyOutcome, type PolicyRule } from './policy-definition.js';
 import {
   DEADLINE_PATTERN,

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import {
   SseConnection, formatSseComment, formatSseEvent, formatSseRetry, type HeartbeatTimers, type SseTransport,
-} from '../../../src/sinks/sse-stream.js';
+} from '../../../src/api/sse-stream.js';
 import { SseParser } from '../../helpers/sse-client.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { DispatchDecision } from '../contracts/dispatch.js';
 import type { Level } from '../contracts/level.js';
-import type { DispatchPolicy } from './dispatch-policy.js';
+import type { DispatchPolicy } from './default-policy.js';
 import { DEFAULT_WARN_AT } from './policy-definition.js';
 
 /** The decision of a per-level defaults table alone, without any rule (tests, and the fallback). */

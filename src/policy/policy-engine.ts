@@ -1,23 +1,12 @@
 import { Engine, type EngineResult, type RuleProperties } from 'json-rules-engine';
-import type { DispatchDecision, DispatchFacts, DispatchPolicyEvaluator } from '../contracts/dispatch.js';
-import type { Tier } from '../contracts/registry.js';
-import { tierRank } from './dispatch-policy.js';
+import type { DispatchDecision, DispatchFacts, DispatchPolicyEvaluator, DispatchPolicyInfo } from '../contracts/dispatch.js';
+import { TIERS, tierRank } from '../core/tiers.js';
 import { DecisionMemo } from './decision-memo.js';
 import { defaultDecision } from './default-decision.js';
 import { BUILT_IN_POLICY, type DispatchPolicyDefinition, type PolicyOutcome, type PolicyRule } from './policy-definition.js';
 import { loadDispatchPolicyFile, type PolicyLoadOptions } from './policy-file.js';
 
-/** What the API shows about the running policy (`GET /api/dispatch-policy`). */
-export interface DispatchPolicyInfo {
-  /** The file the running policy came from, or `built-in`. */
-  source: string;
-  /** Rule names, in file order. */
-  rules: string[];
-  /** Engine-clock time it was loaded (passed in: this class never reads a clock). */
-  loadedAt: number;
-}
-
-const TIERS: readonly Tier[] = ['grid', 'community', 'street'];
+export type { DispatchPolicyInfo } from '../contracts/dispatch.js';
 
 /**
  * The operator's dispatch policy, evaluated per alert with json-rules-engine.

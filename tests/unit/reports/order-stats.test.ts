@@ -3,7 +3,7 @@ import type { Alert } from '../../../src/contracts/alert.js';
 import type { Level } from '../../../src/contracts/level.js';
 import type { DispatchOrder, OrderHistoryEntry, SupervisionEntry } from '../../../src/contracts/order.js';
 import type { StatsFigures, StatsQuery } from '../../../src/contracts/stats.js';
-import { buildOrderStats, nearestRank, outcomeOf } from '../../../src/dispatch/order-stats.js';
+import { buildOrderStats, nearestRank, outcomeOf } from '../../../src/reports/order-stats.js';
 import { openStore, type Store } from '../../../src/store/store.js';
 import { makeAlert, makeOrder } from '../../helpers/store-fixtures.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
@@ -131,7 +131,7 @@ describe('closed-loop statistics over a real SQLite file', () => {
   function stats(query: StatsQuery) {
     const store = seeded();
     try {
-      return buildOrderStats(store.db, query);
+      return buildOrderStats(store, query);
     } finally {
       store.close();
     }
@@ -244,7 +244,7 @@ describe('closed-loop statistics over a real SQLite file', () => {
   it('reads an empty database', () => {
     const store = openStore(dir());
     try {
-      expect(buildOrderStats(store.db, {}).total).toMatchObject({ alerts: 0, orders: 0, closureRate: null });
+      expect(buildOrderStats(store, {}).total).toMatchObject({ alerts: 0, orders: 0, closureRate: null });
     } finally {
       store.close();
     }

@@ -2,8 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/api/app.js';
-import type { EngineApi } from '../../../src/api/engine-api.js';
-import { DispatchPolicyEngine } from '../../../src/dispatch/policy-engine.js';
+import type { EngineApi } from '../../../src/contracts/engine-api.js';
+import { DispatchPolicyEngine } from '../../../src/policy/policy-engine.js';
 import { loadRegistryFile } from '../../../src/registry/registry-file.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { OrderEventRecord } from '../../../src/api/engine-api.js';
-import { OrderEventFeed, type OrderEventLog, type OrderEventTarget } from '../../../src/sinks/order-event-feed.js';
+import type { OrderEventRecord } from '../../../src/contracts/engine-api.js';
+import { OrderEventFeed, type OrderEventLog, type OrderEventTarget } from '../../../src/api/order-event-feed.js';
 
 /** The order event log in memory: `commit` appends and then notifies, as the engine does after a transaction. */
 class MemoryLog implements OrderEventLog {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualScheduler } from '../../../src/core/manual-scheduler.js';
-import { OutboxRelay } from '../../../src/dispatch/outbox-relay.js';
+import { OutboxRelay } from '../../../src/sinks/mqtt-relay.js';
 import { openStore } from '../../../src/store/store.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
 

@@ -3,7 +3,8 @@ import type { Alert } from '../../../src/contracts/alert.js';
 import type { EvidenceReading } from '../../../src/contracts/detection.js';
 import type { DispatchOrder } from '../../../src/contracts/order.js';
 import type { OrderTimeline } from '../../../src/contracts/timeline.js';
-import { buildOrderTimeline, localName, timelineAsText } from '../../../src/dispatch/order-timeline.js';
+import { buildOrderTimeline, localName } from '../../../src/reports/order-timeline.js';
+import { timelineAsText } from '../../../src/api/timeline-text.js';
 import { makeAlert, makeOrder } from '../../helpers/store-fixtures.js';
 
 const TZ = 'Asia/Shanghai';

@@ -1,7 +1,6 @@
 import type { Level } from '../contracts/level.js';
-import type { Assignee } from '../contracts/order.js';
-import type { DeviceContext, Place, Tier } from '../contracts/registry.js';
-import type { DeadlineSpec } from './sla-calendar.js';
+import type { DeadlineSpec } from '../contracts/order.js';
+import type { Tier } from '../contracts/registry.js';
 
 export interface LevelPolicy {
   tier: Tier;
@@ -31,32 +30,3 @@ export const DEFAULT_DISPATCH_POLICY: DispatchPolicy = {
   orange: { tier: 'community', priority: 3, notify: [], respondWithin: { ms: 2 * HOUR }, resolveWithin: { ms: 24 * HOUR } },
   red: { tier: 'street', priority: 4, notify: ['leadership'], respondWithin: { ms: 15 * 60_000 }, resolveWithin: { ms: 24 * HOUR } },
 };
-
-const TIER_ORDER: readonly Tier[] = ['grid', 'community', 'street'];
-
-export function tierRank(tier: Tier): number {
-  return TIER_ORDER.indexOf(tier);
-}
-
-/**
- * The office responsible at `tier` for a device. A device registered directly under a community
- * has no grid: the nearest tier above handles it.
- */
-export function assigneeFor(ctx: DeviceContext, tier: Tier): Assignee {
-  const byTier: Record<Tier, Place | undefined> = { grid: ctx.grid, community: ctx.community, street: ctx.street };
-  let place: Place = ctx.place;
-  let actualTier: Tier = ctx.place.kind;
-  for (let i = tierRank(tier); i < TIER_ORDER.length; i++) {
-    const candidate = byTier[TIER_ORDER[i]!];
-    if (candidate) {
-      place = candidate;
-      actualTier = TIER_ORDER[i]!;
-      break;
-    }
-  }
-  const assignee: Assignee = { tier: actualTier, placeId: place.id, placeName: place.name };
-  if (place.responsible?.office) assignee.office = place.responsible.office;
-  if (place.responsible?.person) assignee.person = place.responsible.person;
-  if (place.responsible?.phone) assignee.phone = place.responsible.phone;
-  return assignee;
-}
