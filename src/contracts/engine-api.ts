@@ -14,6 +14,27 @@ export type { OrderEventRecord } from './order-event.js';
 /** An outbox entry a sink gave up on after its attempts (e.g. a webhook that stayed down). */
 export type { DeadOutboxEntry as DeadDelivery } from './outbox.js';
 
+/** Monotonic counters of a running engine, reported by /health (and read by the benchmarks). */
+export interface EngineCounters {
+  messages: number;
+  rejected: number;
+  detections: number;
+  alertEvents: number;
+  alertsSuppressed: number;
+  ordersCreated: number;
+  orderUpdates: number;
+  statusUpdatesRejected: number;
+  stageErrors: number;
+  expressionErrors: number;
+  publishFailures: number;
+  publishesDenied: number;
+  overdue: number;
+  deadlineWarnings: number;
+  webhookDelivered: number;
+  webhookFailedAttempts: number;
+  webhookDead: number;
+}
+
 export interface HealthReport {
   /** `degraded` (HTTP 503) when the engine cannot do its job, e.g. the broker is disconnected. */
   status: 'ok' | 'degraded';

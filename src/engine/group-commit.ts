@@ -1,26 +1,19 @@
-import type { AlertEvent } from '../contracts/alert.js';
+import { snapshotEvent } from '../alerts/alert-snapshot.js';
+import type { Change } from '../contracts/change.js';
 import type { DispatchOrder } from '../contracts/order.js';
-import type { OrderEventRecord } from '../contracts/engine-api.js';
-import type { OrderUpdate } from '../dispatch/order-manager.js';
-import { alertAnnouncement, orderAnnouncement, overdueAnnouncement, type Announcement } from '../sinks/announcements.js';
-import type { OutboxMessage } from '../store/outbox-repository.js';
+import type { Announcement, Sink } from '../contracts/sink.js';
+import { announceAlert, announceOrder } from '../sinks/announcements.js';
 import type { Store } from '../store/store.js';
-import type { RelayEntry } from '../sinks/mqtt-relay.js';
 
 /** One change to make durable: an alert event, a change of an order, or both. */
-export interface PendingChange {
-  event?: AlertEvent;
-  update?: OrderUpdate;
-  /** Set once committed: the order version's entry in the order event log (SSE). */
-  orderEvent?: OrderEventRecord;
-}
+export type PendingChange = Change;
 
 interface Staged {
   change: PendingChange;
-  messages: OutboxMessage[];
+  /** What the sinks announce, serialised when staged: each shows the state it announces. */
+  announcements: Announcement[];
   /** The alert as JSON, serialised once for both its row and its announcement. */
   alertBody?: string;
-  orderEvent?: Omit<OrderEventRecord, 'id'>;
 }
 
 /**
@@ -57,30 +50,19 @@ export interface CommitBudget {
 export const DEFAULT_COMMIT_BUDGET: Readonly<CommitBudget> = { maxChanges: 1_000, maxMs: 10, maxBacklog: 20_000 };
 
 export interface GroupCommitOptions {
-  store: Store;
-  prefix: string;
-  /** Outbox sinks besides MQTT that receive every order event, e.g. `webhook:https://…`. */
-  orderSinks?: readonly string[];
+  store: Pick<Store, 'alerts' | 'orders' | 'transaction'>;
+  /** Where changes are announced; each is handed what it accepts (see contracts/sink.ts). */
+  sinks: readonly Sink[];
   now(): number;
-  /**
-   * After each transaction: announce (hand the MQTT entries to the relay, emit events) in commit
-   * order. `mqtt` is what the transaction added to the outbox for the MQTT sink, with its ids.
-   */
-  onCommitted(changes: PendingChange[], mqtt: RelayEntry[]): void;
+  /** After each transaction, once every sink has it: the changes in commit order (emit events, arm deadlines). */
+  onCommitted(changes: PendingChange[]): void;
   onError(err: Error): void;
-  /** Runs first inside each transaction: other writes that may ride along (the relay's delivered marks). */
-  inTransaction?(): void;
   budget?: Partial<CommitBudget>;
   /**
    * Runs `next` later in this turn of the event loop, after its timers and I/O (default
    * `setImmediate`): a yield, not a delay — nothing here waits for time to pass.
    */
   yieldTo?(next: () => void): void;
-}
-
-/** The alert as it was at this event, for announcements made after later changes mutated it. */
-export function snapshotEvent(event: AlertEvent): AlertEvent {
-  return { ...event, alert: { ...event.alert, history: [...event.alert.history] } };
 }
 
 /** Compact the staged list once this many committed entries sit at its front. */
@@ -100,11 +82,11 @@ const COMPACT_AFTER = 4_096;
  * Durable before announced: a change is emitted or handed to a relay only after the transaction
  * holding it committed, and changes are announced in commit order, which is staging order.
  *
- * Each change writes, in the same transaction: the alert and/or order row, one outbox row per sink
- * (MQTT, plus one per webhook endpoint, plus the overdue topic for deadline steps), and the order
- * event log entry the SSE stream serves. Payloads are serialised when a change is staged, so each
- * announcement shows the state it announces. Orders not yet committed are visible through
- * `pendingOrderFor` / `pendingOrder`, so a later change builds on the newest version.
+ * Each change writes, in the same transaction: the alert and/or order row, then every sink that
+ * accepts the change writes what it needs to deliver it later (an outbox row per MQTT topic or
+ * webhook endpoint, the order event log entry the SSE stream serves). Announcements are serialised
+ * once, when a change is staged, so each shows the state it announces. Orders not yet committed are
+ * visible through `pendingOrderFor` / `pendingOrder`, so a later change builds on the newest version.
  */
 export class GroupCommit {
   private staged: Staged[] = [];
@@ -117,35 +99,33 @@ export class GroupCommit {
   private generation = 0;
   private readonly budget: CommitBudget;
   private readonly yieldTo: (next: () => void) => void;
+  /** The sinks of each kind of announcement, looked up once. */
+  private readonly alertSinks: readonly Sink[];
+  private readonly orderSinks: readonly Sink[];
 
   constructor(private readonly options: GroupCommitOptions) {
+    this.alertSinks = options.sinks.filter((sink) => sink.accepts.has('alerts'));
+    this.orderSinks = options.sinks.filter((sink) => sink.accepts.has('orders'));
     this.budget = { ...DEFAULT_COMMIT_BUDGET, ...options.budget };
     if (!(this.budget.maxChanges >= 1)) throw new RangeError('CommitBudget.maxChanges must be at least 1');
     this.yieldTo = options.yieldTo ?? ((next) => setImmediate(next));
   }
 
   stage(change: PendingChange): void {
-    const { prefix } = this.options;
-    const messages: OutboxMessage[] = [];
+    const announcements: Announcement[] = [];
     const snapshot: PendingChange = {};
-    const staged: Staged = { change: snapshot, messages };
+    const staged: Staged = { change: snapshot, announcements };
     if (change.event) {
       // The event is emitted after commit: give listeners the alert as it was at this change.
       const event = snapshotEvent(change.event);
       snapshot.event = event;
       staged.alertBody = JSON.stringify(event.alert);
-      messages.push(alertAnnouncement(prefix, event, staged.alertBody));
+      if (this.alertSinks.length > 0) announcements.push(announceAlert(event, staged.alertBody));
     }
     if (change.update) {
       const { order } = change.update;
       snapshot.update = change.update;
-      const announcement = orderAnnouncement(prefix, order, change.update.change);
-      messages.push(announcement);
-      if (change.update.change === 'overdue' || change.update.change === 'deadline_warning') {
-        messages.push(overdueAnnouncement(prefix, order, announcement));
-      }
-      for (const sink of this.options.orderSinks ?? []) messages.push(sinkCopy(announcement, sink));
-      staged.orderEvent = { orderId: order.id, version: order.version, type: announcement.type, at: order.updatedAt, payload: announcement.payload };
+      if (this.orderSinks.length > 0) announcements.push(announceOrder(change.update));
       this.pendingByAlert.set(order.alertId, order);
       this.pendingById.set(order.id, order);
     }
@@ -199,7 +179,7 @@ export class GroupCommit {
 
   /** One transaction: staged changes from the front, within the budget; then announces them. */
   private commitChunk(): void {
-    const { store, now } = this.options;
+    const { store, now, sinks } = this.options;
     const staged = this.staged;
     const first = this.head;
     const limit = Math.min(staged.length, first + this.budget.maxChanges);
@@ -208,13 +188,12 @@ export class GroupCommit {
     let end = first;
     let writing = false;
     let failed: Error | undefined;
-    const mqtt: RelayEntry[] = [];
     try {
       store.transaction(() => {
-        this.options.inTransaction?.();
+        for (const sink of sinks) sink.begin?.();
         const at = started;
         while (end < limit) {
-          const { change, messages, alertBody, orderEvent } = staged[end]!;
+          const { change, announcements, alertBody } = staged[end]!;
           writing = true;
           if (change.event) {
             const alert = change.event.alert;
@@ -223,11 +202,9 @@ export class GroupCommit {
             else store.alerts.save(alert, alertBody);
           }
           if (change.update) store.orders.save(change.update.order);
-          for (const message of messages) {
-            const id = store.outbox.append(message, at);
-            if ((message.sink ?? 'mqtt') === 'mqtt') mqtt.push({ id, topic: message.topic, payload: message.payload, qos: message.qos, retain: message.retain ?? false });
+          for (const announcement of announcements) {
+            for (const sink of announcement.kind === 'alert' ? this.alertSinks : this.orderSinks) sink.write(announcement, at);
           }
-          if (orderEvent) change.orderEvent = { id: store.orderEvents.append(orderEvent), ...orderEvent };
           writing = false;
           end++;
           if (now() >= deadline) break;
@@ -241,8 +218,6 @@ export class GroupCommit {
       // Failed before writing anything (BEGIN itself: e.g. the database is closed): the changes it
       // was to hold go, so a flush() always makes progress.
       if (end === first) end = limit;
-      mqtt.length = 0;
-      for (let i = first; i < end; i++) delete staged[i]!.change.orderEvent;
     }
     const chunk = staged.slice(first, end);
     this.head = end;
@@ -254,8 +229,13 @@ export class GroupCommit {
       if (this.pendingByAlert.get(order.alertId) === order) this.pendingByAlert.delete(order.alertId);
     }
     this.compact();
-    if (failed) this.options.onError(failed);
-    else this.options.onCommitted(chunk.map((s) => s.change), mqtt);
+    if (failed) {
+      for (const sink of sinks) sink.rolledBack();
+      this.options.onError(failed);
+      return;
+    }
+    for (const sink of sinks) sink.committed();
+    this.options.onCommitted(chunk.map((s) => s.change));
   }
 
   private compact(): void {
@@ -267,15 +247,4 @@ export class GroupCommit {
       this.head = 0;
     }
   }
-}
-
-function sinkCopy(announcement: Announcement, sink: string): OutboxMessage {
-  return {
-    topic: announcement.topic,
-    payload: announcement.payload,
-    qos: 1,
-    orderingKey: announcement.orderingKey,
-    sink,
-    idempotencyKey: announcement.id,
-  };
 }

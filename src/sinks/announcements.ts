@@ -1,34 +1,35 @@
 import type { AlertEvent } from '../contracts/alert.js';
-import type { DispatchOrder, OrderChange } from '../contracts/order.js';
-import { alertTopic, orderOverdueTopic, orderTopic } from '../core/topics.js';
+import type { OrderUpdate } from '../contracts/order.js';
+import type { AlertAnnouncement, OrderAnnouncement } from '../contracts/sink.js';
 import { cloudEvent } from './cloud-event.js';
 
-/** One message to announce, as it is written to the outbox. */
-export interface Announcement {
-  topic: string;
-  payload: string;
-  qos: 0 | 1;
-  orderingKey: string;
-  /** The CloudEvent id: what receivers deduplicate on (webhook idempotency key). */
-  id: string;
-  /** The CloudEvent type, e.g. `riskwatch.order.created`. */
-  type: string;
-}
-
 /**
- * `rw/alerts/{level}/{scenarioId}`: a cleared alert is announced under the level it had.
+ * An alert change as every sink announces it: CloudEvent `riskwatch.alert.{type}`, id
+ * `{alertId}:{n}` (n = the alert's history length, one per change).
  *
  * `alertJson`, when given, must be `JSON.stringify(event.alert)`: the group commit serialises the
  * alert once for its row and passes the text here, so a storm does not serialise every alert twice.
  */
-export function alertAnnouncement(prefix: string, event: AlertEvent, alertJson?: string): Announcement {
+export function announceAlert(event: AlertEvent, alertJson?: string): AlertAnnouncement {
   const alert = event.alert;
-  const level = event.type === 'cleared' ? (event.from ?? alert.level) : alert.level;
   const id = `${alert.id}:${alert.history.length}`;
   const type = `riskwatch.alert.${event.type}`;
-  const payload = (alertJson === undefined ? undefined : withData(JSON.stringify(cloudEvent(type, id, alert.id, event.at, null)), alertJson))
+  const json = (alertJson === undefined ? undefined : withData(JSON.stringify(cloudEvent(type, id, alert.id, event.at, null)), alertJson))
     ?? JSON.stringify(cloudEvent(type, id, alert.id, event.at, alert));
-  return { topic: alertTopic(prefix, level, alert.scenarioId), payload, qos: 1, orderingKey: alert.id, id, type };
+  return { kind: 'alert', event, id, type, orderingKey: alert.id, json };
+}
+
+/**
+ * A new order version as every sink announces it: CloudEvent `riskwatch.order.{change}`, id
+ * `{orderId}:{version}` (one state of one order: the idempotency key downstream). The order carries
+ * the resident's contact for the handler.
+ */
+export function announceOrder(update: OrderUpdate): OrderAnnouncement {
+  const { order, change } = update;
+  const id = `${order.id}:${order.version}`;
+  const type = `riskwatch.order.${change}`;
+  const json = JSON.stringify(cloudEvent(type, id, order.id, order.updatedAt, order));
+  return { kind: 'order', update, id, type, orderingKey: order.id, json };
 }
 
 const NULL_DATA_TAIL = '"data":null}';
@@ -42,24 +43,4 @@ const NULL_DATA_TAIL = '"data":null}';
 function withData(envelopeJson: string, dataJson: string): string | undefined {
   if (!envelopeJson.endsWith(NULL_DATA_TAIL)) return undefined;
   return `${envelopeJson.slice(0, envelopeJson.length - NULL_DATA_TAIL.length)}"data":${dataJson}}`;
-}
-
-/**
- * `rw/orders/{tier}/{orderId}`, QoS 1; the order carries the resident's contact for the handler.
- * The id `{orderId}:{version}` names one state of one order: the idempotency key downstream.
- */
-export function orderAnnouncement(prefix: string, order: DispatchOrder, change: OrderChange): Announcement {
-  const id = `${order.id}:${order.version}`;
-  const type = `riskwatch.order.${change}`;
-  const envelope = cloudEvent(type, id, order.id, order.updatedAt, order);
-  return { topic: orderTopic(prefix, order.tier, order.id), payload: JSON.stringify(envelope), qos: 1, orderingKey: order.id, id, type };
-}
-
-/**
- * `rw/orders/{orderId}/overdue`: the same CloudEvent as the order version that recorded the
- * warning or miss, on a topic of its own, so supervisors (督办) subscribe to misses alone
- * (`rw/orders/+/overdue`) without following every order.
- */
-export function overdueAnnouncement(prefix: string, order: DispatchOrder, orderMessage: Announcement): Announcement {
-  return { ...orderMessage, topic: orderOverdueTopic(prefix, order.id) };
 }

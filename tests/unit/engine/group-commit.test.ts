@@ -1,10 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../../src/contracts/alert.js';
 import { GroupCommit, type CommitBudget, type PendingChange } from '../../../src/engine/group-commit.js';
+import type { Sink } from '../../../src/contracts/sink.js';
 import { cloudEvent } from '../../../src/sinks/cloud-event.js';
-import { openStore } from '../../../src/store/store.js';
+import { mqttMessages } from '../../../src/sinks/mqtt-sink.js';
+import { openStore, type Store } from '../../../src/store/store.js';
 import { makeAlert, makeOrder } from '../../helpers/store-fixtures.js';
 import { useTempDir } from '../../helpers/temp-dir.js';
+
+/** The MQTT sink's outbox rows, with no relay draining them: what a commit leaves for delivery. */
+function outboxRows(store: Store): Sink {
+  return {
+    name: 'mqtt', accepts: new Set(['alerts', 'orders']),
+    start: () => undefined, kick: () => undefined, stop: () => undefined, whenIdle: async () => undefined,
+    committed: () => undefined, rolledBack: () => undefined,
+    write: (announcement, at) => {
+      for (const message of mqttMessages('rw', announcement)) store.outbox.append(message, at);
+    },
+  };
+}
 
 describe('group commit', () => {
   const dir = useTempDir('rw-group-');
@@ -16,7 +30,7 @@ describe('group commit', () => {
     /** Continuations handed to yieldTo, run by the test: "the event loop had a turn". */
     const yielded: Array<() => void> = [];
     const commits = new GroupCommit({
-      store, prefix: 'rw', now, budget, yieldTo: (next) => yielded.push(next),
+      store, sinks: [outboxRows(store)], now, budget, yieldTo: (next) => yielded.push(next),
       onCommitted: (c) => {
         // Durable before announced: everything announced so far is in the store already.
         const announced = committed.flat().length + c.length;
@@ -195,7 +209,7 @@ describe('group commit', () => {
   it('by default commits after the current turn of the event loop (setImmediate), not synchronously', async () => {
     const store = openStore(dir());
     const committed: PendingChange[][] = [];
-    const commits = new GroupCommit({ store, prefix: 'rw', now: () => 1_000, onCommitted: (c) => committed.push(c), onError: (e) => { throw e; } });
+    const commits = new GroupCommit({ store, sinks: [outboxRows(store)], now: () => 1_000, onCommitted: (c) => committed.push(c), onError: (e) => { throw e; } });
     commits.stage(opened(1));
     commits.stage(opened(2));
     await Promise.resolve();
