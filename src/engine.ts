@@ -14,7 +14,7 @@ import type { RiskwatchConfig } from './core/config.js';
 import { createDiagnostics, type Diagnostics } from './core/diagnostics.js';
 import { ERR_PIPELINE_STAGE, isRiskwatchError, type RiskwatchError } from './core/errors.js';
 import { deadLetterTopic, orderStatusFilter, telemetryFilter } from './core/topics.js';
-import { createBus, embeddedPort, isConnected } from './broker/create-bus.js';
+import { createBus, embeddedPort } from './broker/create-bus.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import type { DispatchPolicyDefinition } from './policy/policy-definition.js';
 import { DispatchPolicyEngine } from './policy/policy-engine.js';
@@ -32,6 +32,7 @@ import { restoreModelStates, saveModelStates } from './engine/model-states.js';
 import { orderBook } from './engine/order-book.js';
 import { Pipeline } from './engine/pipeline.js';
 import { createCounters } from './engine/counters.js';
+import { healthReport } from './engine/health.js';
 
 /** Typed engine events (MQTT.js `TypedEventEmitter` style): `engine.on('order', (o, change) => …)`. */
 export interface EngineEvents {
@@ -207,20 +208,14 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   // --- EngineApi: reads go to the queries, order changes to the dispatcher ----------------------
 
   health(): HealthReport {
-    const connected = this.running && isConnected(this.bus);
-    return {
-      status: connected && this.store.isOpen ? 'ok' : 'degraded',
-      uptimeMs: this.running ? this.scheduler.now() - this.startedAt : 0,
-      broker: { kind: this.bus?.kind ?? 'embedded', connected },
-      counters: {
-        ...this.counters,
-        openAlerts: this.pipeline.alerts?.openCount ?? 0,
-        outboxPending: this.store?.isOpen ? this.store.outbox.countPending() : 0,
-        deadLetters: this.deadLetters.total,
-        watchedOrders: this.dispatcher?.watchedOrders ?? 0,
-        dispatchQueue: this.dispatcher?.pending ?? 0,
-      },
-    };
+    const open = this.store?.isOpen ?? false;
+    return healthReport(this.running, this.scheduler.now() - this.startedAt, this.bus, open, this.counters, {
+      openAlerts: this.pipeline.alerts?.openCount ?? 0,
+      outboxPending: open ? this.store.outbox.countPending() : 0,
+      deadLetters: this.deadLetters.total,
+      watchedOrders: this.dispatcher?.watchedOrders ?? 0,
+      dispatchQueue: this.dispatcher?.pending ?? 0,
+    });
   }
 
   listAlerts: EngineApi['listAlerts'] = (query) => this.queries.listAlerts(query);
