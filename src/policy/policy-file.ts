@@ -1,13 +1,25 @@
-import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { Engine } from 'json-rules-engine';
-import { LineCounter, parseDocument } from 'yaml';
 import { LEVELS } from '../contracts/level.js';
 import type { DeadlineSpec, Department } from '../contracts/order.js';
 import { parseDuration } from '../core/duration.js';
-import { ERR_POLICY_INVALID, withDetails, type RiskwatchError } from '../core/errors.js';
-import { locateNode } from '../core/yaml-position.js';
+import { ERR_POLICY_INVALID, type RiskwatchError } from '../core/errors.js';
+import {
+  article,
+  describeValue,
+  displayPath,
+  errorPath,
+  formatIssue,
+  isObject,
+  locateProblems,
+  parseYamlSource,
+  readSchemaFile,
+  schemaFileError,
+  suggestion,
+  type DataPath,
+  type PathProblem,
+  type SchemaFileIssue,
+} from '../core/schema-file.js';
 import { DISPATCH_FACT_NAMES, DISPATCH_FACT_SPECS, type FactSpec } from './dispatch-facts.js';
 import type { DispatchPolicy } from './default-policy.js';
 import { DEFAULT_WARN_AT, type DispatchPolicyDefinition, type PolicyCondition, type PolicyOutcome, type PolicyRule } from './policy-definition.js';
@@ -26,14 +38,7 @@ import {
 } from './policy-schema.js';
 
 /** One problem in a policy file. `line`/`column` are 1-based; `field` is a dotted path (`rules[2].when.all[0].fact`). */
-export interface PolicyIssue {
-  file: string;
-  line: number;
-  column: number;
-  /** Absent for YAML syntax errors and file-level problems. */
-  field?: string;
-  message: string;
-}
+export type PolicyIssue = SchemaFileIssue;
 
 /** Where department ids are looked up: the registry (`Registry.department`). */
 export interface DepartmentDirectory {
@@ -57,14 +62,6 @@ export interface PolicyLoadOptions {
 const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
 const validateDocument = ajv.compile<DispatchPolicyDocument>(dispatchPolicySchema);
 
-type Path = (string | number)[];
-interface Located {
-  path: Path;
-  message: string;
-  /** Point at the key (unknown fields) rather than at the value. */
-  atKey?: boolean;
-}
-
 /**
  * Parses a dispatch policy (YAML text). Every problem — YAML syntax, schema, condition facts,
  * paths, operators and values, deadlines, duplicate rule names, rules json-rules-engine refuses,
@@ -72,21 +69,13 @@ interface Located {
  * line) in the message, with `details` { file, line, column, field, errors: PolicyIssue[] }.
  */
 export function parseDispatchPolicy(text: string, source: string, options: PolicyLoadOptions = {}): DispatchPolicyDefinition {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
-  const locate = (path: Path, atKey = false) => locateNode(doc, lineCounter, path, atKey);
+  const yaml = parseYamlSource(text, source);
 
   // A document with syntax errors is only partly built: checking its fields would add noise.
-  if (doc.errors.length > 0) {
-    const issues = doc.errors.map((err) => {
-      const pos = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0]);
-      return { file: source, line: pos.line, column: pos.col, message: yamlReason(err.message) };
-    });
-    throw policyError(issues);
-  }
+  if (yaml.syntaxIssues.length > 0) throw policyError(yaml.syntaxIssues);
 
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
-  const found: Located[] = [];
+  const data: unknown = yaml.toData();
+  const found: PathProblem[] = [];
   const misplacedTopLevel = topLevelFactConditions(data);
   found.push(...misplacedTopLevel.map((path) => ({
     path,
@@ -102,20 +91,16 @@ export function parseDispatchPolicy(text: string, source: string, options: Polic
     // The schema holds: the semantic checks may rely on the document's shape.
     found.push(...checkSemantics(data as DispatchPolicyDocument, options));
   }
-  if (found.length > 0) throw policyError(toIssues(found, source, locate));
-  return toDefinition(data as DispatchPolicyDocument, source, (path) => locate(path).line);
+  if (found.length > 0) throw policyError(locateProblems(yaml, found));
+  return toDefinition(data as DispatchPolicyDocument, source, (path) => yaml.locate(path).line);
 }
 
 /** Reads and parses a policy file; the definition's `source` and errors' `file` are the path relative to cwd. */
 export function loadDispatchPolicyFile(path: string, options: PolicyLoadOptions = {}): DispatchPolicyDefinition {
   const file = displayPath(path);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw policyError([{ file, line: 1, column: 1, message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]);
-  }
-  return parseDispatchPolicy(text, file, options);
+  const read = readSchemaFile(path, file);
+  if ('issue' in read) throw policyError([read.issue]);
+  return parseDispatchPolicy(read.text, file, options);
 }
 
 /**
@@ -135,23 +120,11 @@ export function validateAgainstRegistry(definition: DispatchPolicyDefinition, re
 
 /** One ERR_POLICY_INVALID for a list of issues (at least one): the first by line in the message, all in `details.errors`. */
 export function policyError(issues: PolicyIssue[]): RiskwatchError {
-  const sorted = [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
-  const first = sorted[0]!;
-  const where = first.field ? `${first.field} (line ${first.line})` : `line ${first.line}`;
-  const more = sorted.length > 1 ? ` (+${sorted.length - 1} more)` : '';
-  return withDetails(ERR_POLICY_INVALID(first.file, `${where}: ${first.message}${more}`), {
-    file: first.file,
-    line: first.line,
-    column: first.column,
-    ...(first.field && { field: first.field }),
-    errors: sorted,
-  });
+  return schemaFileError(ERR_POLICY_INVALID, issues);
 }
 
 /** Compiler-style one-liner for CLIs: `rules/dispatch/policy.yaml:12:15 rules[1].when.all[0].fact: unknown fact "levle"`. */
-export function formatPolicyIssue(issue: PolicyIssue): string {
-  return `${issue.file}:${issue.line}:${issue.column} ${issue.field ? `${issue.field}: ` : ''}${issue.message}`;
-}
+export const formatPolicyIssue: (issue: PolicyIssue) => string = formatIssue;
 
 /** A deadline as written (`15m`, `24h`, `3 working days`) → DeadlineSpec. Assumes DEADLINE_PATTERN holds. */
 export function parseDeadline(text: string): DeadlineSpec {
@@ -161,8 +134,8 @@ export function parseDeadline(text: string): DeadlineSpec {
 
 // --- schema errors --------------------------------------------------------------------------------
 
-function explainSchemaError(err: ErrorObject): Located | undefined {
-  const path = pointerToPath(err.instancePath);
+function explainSchemaError(err: ErrorObject): PathProblem | undefined {
+  const path = errorPath(err);
   const value = err.data;
   // The oneOf branches of a boolean condition: reported once, by the oneOf error itself.
   if (err.schemaPath.includes('/oneOf/')) return undefined;
@@ -241,19 +214,23 @@ function patternMessage(pattern: string, value: unknown): string {
 }
 
 /** `when: { fact: …, operator: …, value: … }` — the one mistake the schema would explain badly. */
-function topLevelFactConditions(data: unknown): Path[] {
+function topLevelFactConditions(data: unknown): DataPath[] {
   if (!isObject(data) || !Array.isArray(data.rules)) return [];
-  const paths: Path[] = [];
+  const paths: DataPath[] = [];
   data.rules.forEach((rule, index) => {
     if (isObject(rule) && isObject(rule.when) && 'fact' in rule.when) paths.push(['rules', index, 'when']);
   });
   return paths;
 }
 
+function startsWith(path: DataPath, prefix: DataPath): boolean {
+  return prefix.every((segment, i) => path[i] === segment);
+}
+
 // --- what the schema cannot say -----------------------------------------------------------------
 
-function checkSemantics(doc: DispatchPolicyDocument, options: PolicyLoadOptions): Located[] {
-  const found: Located[] = [];
+function checkSemantics(doc: DispatchPolicyDocument, options: PolicyLoadOptions): PathProblem[] {
+  const found: PathProblem[] = [];
   for (const level of LEVELS) {
     for (const key of ['respondWithin', 'resolveWithin'] as const) positiveDeadline(doc.defaults[level][key], ['defaults', level, key], found);
   }
@@ -265,7 +242,7 @@ function checkSemantics(doc: DispatchPolicyDocument, options: PolicyLoadOptions)
     known.category = [...new Set(options.scenarios.map((s) => s.category))];
   }
   rules.forEach((rule, index) => {
-    const at: Path = ['rules', index];
+    const at: DataPath = ['rules', index];
     const first = firstIndexOf.get(rule.name);
     if (first !== undefined) found.push({ path: [...at, 'name'], message: `rule name "${rule.name}" is already used by rules[${first}]` });
     else firstIndexOf.set(rule.name, index);
@@ -285,7 +262,7 @@ function checkSemantics(doc: DispatchPolicyDocument, options: PolicyLoadOptions)
   return found;
 }
 
-function positiveDeadline(text: string, path: Path, found: Located[]): void {
+function positiveDeadline(text: string, path: DataPath, found: PathProblem[]): void {
   const spec = parseDeadline(text);
   if ('ms' in spec && spec.ms <= 0) found.push({ path, message: 'must be longer than 0' });
 }
@@ -317,7 +294,7 @@ function jsonRulesEngineRefusal(rule: RuleDocument): string | undefined {
  * and the fact and operator names; here: paths into object facts, and operators and values that
  * fit the fact's type — a comparison that can never hold is a mistake, not a rule.
  */
-function checkCondition(condition: Record<string, unknown>, path: Path, found: Located[], known: KnownValues): void {
+function checkCondition(condition: Record<string, unknown>, path: DataPath, found: PathProblem[], known: KnownValues): void {
   for (const key of ['all', 'any'] as const) {
     const children = condition[key];
     if (Array.isArray(children)) children.forEach((child, i) => checkCondition(child as Record<string, unknown>, [...path, key, i], found, known));
@@ -352,7 +329,7 @@ interface KnownValues {
 }
 
 /** The spec of `fact` (and `path` into it), or undefined after reporting why there is none. */
-function resolveFact(fact: string, factPath: string | undefined, at: Path, found: Located[]): FactSpec | undefined {
+function resolveFact(fact: string, factPath: string | undefined, at: DataPath, found: PathProblem[]): FactSpec | undefined {
   const spec: FactSpec = DISPATCH_FACT_SPECS[fact as keyof typeof DISPATCH_FACT_SPECS];
   if (spec.type !== 'object') {
     if (factPath !== undefined) found.push({ path: [...at, 'path'], message: `${fact} is not an object: leave path out` });
@@ -459,7 +436,7 @@ function factLabel(fact: string, path: string | undefined): string {
 
 // --- definition -----------------------------------------------------------------------------------
 
-function toDefinition(doc: DispatchPolicyDocument, source: string, lineAt: (path: Path) => number): DispatchPolicyDefinition {
+function toDefinition(doc: DispatchPolicyDocument, source: string, lineAt: (path: DataPath) => number): DispatchPolicyDefinition {
   const defaults = Object.fromEntries(LEVELS.map((level) => {
     const d = doc.defaults[level];
     return [level, {
@@ -495,89 +472,4 @@ function toOutcome(then: RuleDocument['then']): PolicyOutcome {
   if (then.resolveWithin !== undefined) outcome.resolveWithin = parseDeadline(then.resolveWithin);
   if (then.warnAt !== undefined) outcome.warnAt = then.warnAt;
   return outcome;
-}
-
-// --- positions and paths -------------------------------------------------------------------------
-
-function toIssues(found: Located[], file: string, locate: (path: Path, atKey?: boolean) => { line: number; column: number }): PolicyIssue[] {
-  const seen = new Set<string>();
-  const issues: PolicyIssue[] = [];
-  for (const { path, message, atKey } of found) {
-    const field = fieldName(path);
-    if (seen.has(`${field}\n${message}`)) continue;
-    seen.add(`${field}\n${message}`);
-    issues.push({ file, ...locate(path, atKey), ...(field && { field }), message });
-  }
-  return issues;
-}
-
-function pointerToPath(pointer: string): Path {
-  if (pointer === '') return [];
-  return pointer.slice(1).split('/').map((raw) => {
-    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    return /^(?:0|[1-9]\d*)$/.test(segment) ? Number(segment) : segment;
-  });
-}
-
-function fieldName(path: Path): string {
-  let out = '';
-  for (const segment of path) out += typeof segment === 'number' ? `[${segment}]` : out ? `.${segment}` : segment;
-  return out;
-}
-
-function startsWith(path: Path, prefix: Path): boolean {
-  return prefix.every((segment, i) => path[i] === segment);
-}
-
-// --- small helpers ------------------------------------------------------------------------------
-
-/** `; did you mean "level"?` for a near miss (edit distance ≤ 2), else nothing. */
-function suggestion(word: string, candidates: readonly string[]): string {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of candidates) {
-    const d = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best !== undefined && best !== word ? ` (did you mean "${best}"?)` : '';
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
-/** yaml's messages end in "at line 3, column 5:" plus a source excerpt; the position is reported apart. */
-function yamlReason(message: string): string {
-  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
-}
-
-function displayPath(path: string): string {
-  return relative(process.cwd(), resolve(path)) || path;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function article(type: string): string {
-  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'empty';
-  if (value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return `the ${typeof value} ${JSON.stringify(value)}`;
 }

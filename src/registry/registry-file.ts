@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, type Document } from 'yaml';
 import { parseDuration } from '../core/duration.js';
 import { ERR_REGISTRY_INVALID, isRiskwatchError, withDetails, type RiskwatchError } from '../core/errors.js';
+import { errorPath, fieldName, parseYamlSource, readSchemaFile, type DataPath, type YamlSource } from '../core/schema-file.js';
 import { findPersonalLookingKey } from './personal-data.js';
 import { Registry, type DepartmentInput, type DeviceInput, type PlaceInput, type RegistryEntity, type RegistryRule, type SubjectInput } from './registry.js';
 import { REGISTRY_SCHEMA, type RegistryFile } from './registry-schema.js';
-import { lineOf, pathToField, pointerToPath, type DataPath } from './yaml-locations.js';
 
 const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
 const validateRegistryFile = ajv.compile<RegistryFile>(REGISTRY_SCHEMA);
@@ -17,13 +15,10 @@ const SKIP_PERSONAL: ReadonlySet<string> = new Set(['personal']);
 
 /** Reads and parses a registry file; see `parseRegistry`. */
 export function loadRegistryFile(path: string): Registry {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw withDetails(ERR_REGISTRY_INVALID(path, (err as Error).message), { file: path, rule: 'file' satisfies RegistryRule });
-  }
-  return parseRegistry(text, path);
+  const read = readSchemaFile(path, path);
+  // The registry reports the system's own message ("ENOENT: no such file or directory, open …").
+  if ('error' in read) throw withDetails(ERR_REGISTRY_INVALID(path, read.error.message), { file: path, rule: 'file' satisfies RegistryRule });
+  return parseRegistry(read.text, path);
 }
 
 /**
@@ -34,26 +29,23 @@ export function loadRegistryFile(path: string): Registry {
  * "unknown property"), the JSON Schema, then references and hierarchy.
  */
 export function parseRegistry(text: string, file = '<registry>'): Registry {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0]!;
-    throw fileError(file, first.linePos?.[0]?.line ?? 1, '', 'yaml', first.message.split('\n')[0]!);
-  }
+  const source = parseYamlSource(text, file);
+  const first = source.doc.errors[0];
+  // Only the first syntax error, in yaml's own words (its "at line x, column y" included).
+  if (first) throw fileError(file, first.linePos?.[0]?.line ?? 1, '', 'yaml', first.message.split('\n')[0]!);
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 1000 });
+    data = source.toData(1000);
   } catch (err) {
     throw fileError(file, 1, '', 'yaml', (err as Error).message);
   }
 
-  checkPersonalKeys(data, doc, lineCounter, file);
+  checkPersonalKeys(data, source);
 
   if (!validateRegistryFile(data)) {
     const error = validateRegistryFile.errors![0]!;
-    const { path, atKey } = errorPath(error);
-    const field = pathToField(path);
-    throw fileError(file, lineOf(doc, lineCounter, path, atKey), field, 'schema', describe(error));
+    const { path, atKey } = schemaErrorPath(error);
+    throw fileError(file, lineAt(source, path, atKey), fieldName(path), 'schema', describe(error));
   }
 
   try {
@@ -65,11 +57,19 @@ export function parseRegistry(text: string, file = '<registry>'): Registry {
     });
   } catch (err) {
     if (!isRiskwatchError(err) || !err.details?.entity) throw err;
-    throw locateRegistryError(err, data, doc, lineCounter, file);
+    throw locateRegistryError(err, data, source);
   }
 }
 
-function checkPersonalKeys(data: unknown, doc: Document, lineCounter: LineCounter, file: string): void {
+/**
+ * The 1-based line of `path`: the first line of its value (a list's first entry), its key for
+ * `atKey`, the nearest existing parent for a missing field.
+ */
+function lineAt(source: YamlSource, path: DataPath, atKey = false): number {
+  return source.locate(path, { atKey, anchor: 'value', keysAsText: true }).line;
+}
+
+function checkPersonalKeys(data: unknown, source: YamlSource): void {
   if (data === null || typeof data !== 'object') return;
   const { subjects, devices } = data as { subjects?: unknown; devices?: unknown };
   const scans: [RegistryEntity, unknown, ReadonlySet<string> | undefined][] = [['subjects', subjects, SKIP_PERSONAL], ['devices', devices, undefined]];
@@ -81,14 +81,14 @@ function checkPersonalKeys(data: unknown, doc: Document, lineCounter: LineCounte
       const path = [entity, index, ...leak];
       const key = String(leak[leak.length - 1]);
       const where = entity === 'subjects' ? 'move it under personal' : 'devices carry no personal data';
-      throw fileError(file, lineOf(doc, lineCounter, path, true), pathToField(path), 'personal-data',
+      throw fileError(source.file, lineAt(source, path, true), fieldName(path), 'personal-data',
         `"${key}" looks like personal data: ${where}`);
     }
   }
 }
 
-function errorPath(error: ErrorObject): { path: DataPath; atKey: boolean } {
-  const path = pointerToPath(error.instancePath);
+function schemaErrorPath(error: ErrorObject): { path: DataPath; atKey: boolean } {
+  const path = errorPath(error);
   if (error.keyword === 'additionalProperties') return { path: [...path, String(error.params.additionalProperty)], atKey: true };
   // A missing required property has no line of its own: it is reported on the entry that lacks it.
   return { path, atKey: false };
@@ -107,16 +107,14 @@ function describe(error: ErrorObject): string {
   }
 }
 
-function locateRegistryError(err: RiskwatchError, data: RegistryFile, doc: Document, lineCounter: LineCounter, file: string): RiskwatchError {
+function locateRegistryError(err: RiskwatchError, data: RegistryFile, source: YamlSource): RiskwatchError {
   const details = err.details!;
   const entity = details.entity as RegistryEntity;
   const entries = (data[entity] ?? []) as { id: string }[];
   const index = typeof details.index === 'number' ? details.index : entries.findIndex((entry) => entry.id === details.id);
   const fieldPath = String(details.field ?? '').split('.').filter(Boolean).map((part) => FILE_FIELD[part] ?? part);
   const path: DataPath = index >= 0 ? [entity, index, ...fieldPath] : [entity];
-  const line = lineOf(doc, lineCounter, path);
-  const field = pathToField(path);
-  return withDetails(fileError(file, line, field, details.rule as RegistryRule, String(details.reason)), { entity, id: details.id });
+  return withDetails(fileError(source.file, lineAt(source, path), fieldName(path), details.rule as RegistryRule, String(details.reason)), { entity, id: details.id });
 }
 
 function fileError(file: string, line: number, field: string, rule: RegistryRule, reason: string): RiskwatchError {

@@ -1,14 +1,31 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Environment } from '@marcbachmann/cel-js';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { LineCounter, parseDocument } from 'yaml';
 import { LEVELS, type Level } from '../contracts/level.js';
 import type { Scenario } from '../contracts/scenario.js';
 import { isDuration, parseDuration, formatDuration } from '../core/duration.js';
 import { ERR_SCENARIO_INVALID, RiskwatchError, withDetails } from '../core/errors.js';
 import { isLevel } from '../core/levels.js';
-import { locateNode } from '../core/yaml-position.js';
+import {
+  article,
+  describeValue,
+  displayPath,
+  errorCode,
+  errorPath,
+  formatIssue,
+  isObject,
+  locateProblems,
+  parseYamlSource,
+  readSchemaFile,
+  schemaFileError,
+  sortIssues,
+  valueAt,
+  type DataPath,
+  type PathProblem,
+  type SchemaFileIssue,
+  type YamlPosition,
+} from '../core/schema-file.js';
 import { checkExpression, ExpressionError } from '../core/expression.js';
 import { normaliseScenario } from './normalise.js';
 import {
@@ -23,14 +40,7 @@ import {
 } from './schema.js';
 
 /** One problem in one scenario file. `line`/`column` are 1-based; `field` is a dotted path (`levels.red`, `appliesTo.deviceTypes[1]`). */
-export interface ScenarioIssue {
-  file: string;
-  line: number;
-  column: number;
-  /** Absent for YAML syntax errors and file-level problems. */
-  field?: string;
-  message: string;
-}
+export type ScenarioIssue = SchemaFileIssue;
 
 export interface ScenarioLoadResult {
   /** Valid scenarios, in file-name order. */
@@ -55,18 +65,6 @@ const contextScope = new Environment({ unlistedVariablesAreDyn: false })
 const readingScope = contextScope.clone().registerVariable('metrics', 'map').registerVariable('ts', 'dyn');
 const readingWithValueScope = readingScope.clone().registerVariable('value', 'dyn');
 
-type Path = (string | number)[];
-interface Position {
-  line: number;
-  column: number;
-}
-interface Located {
-  path: Path;
-  message: string;
-  /** Point at the key (unknown or misplaced fields) rather than at the value. */
-  atKey?: boolean;
-}
-
 /**
  * Parses one scenario file (YAML text) into a normalised Scenario. Every problem — YAML syntax,
  * schema, duration, CEL, cross-field — throws ERR_SCENARIO_INVALID naming the first one (by line)
@@ -74,20 +72,16 @@ interface Located {
  */
 export function parseScenario(text: string, file: string): Scenario {
   const result = analyseScenario(text, file);
-  if (!result.scenario) throw scenarioError(file, result.issues);
+  if (!result.scenario) throw scenarioError(result.issues);
   return result.scenario;
 }
 
 /** Reads and parses one file; `source` and the error's `file` are the path relative to cwd. */
 export function loadScenarioFile(path: string): Scenario {
   const file = displayPath(path);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw scenarioError(file, [{ file, line: 1, column: 1, message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]);
-  }
-  return parseScenario(text, file);
+  const read = readSchemaFile(path, file);
+  if ('issue' in read) throw scenarioError([read.issue]);
+  return parseScenario(read.text, file);
 }
 
 /**
@@ -104,8 +98,8 @@ export function loadScenarioDir(dir: string): ScenarioLoadResult {
     names = readdirSync(dir).filter((name) => /\.ya?ml$/i.test(name) && isFile(join(dir, name)));
   } catch (err) {
     const file = displayPath(dir);
-    const reason = `cannot read the rules directory (${(err as NodeJS.ErrnoException).code ?? String(err)})`;
-    return { scenarios, errors: [scenarioError(file, [{ file, line: 1, column: 1, message: reason }])] };
+    const reason = `cannot read the rules directory (${errorCode(err)})`;
+    return { scenarios, errors: [scenarioError([{ file, line: 1, column: 1, message: reason }])] };
   }
   // Code-point order, not locale order: the same files load in the same order on every machine.
   names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -114,23 +108,21 @@ export function loadScenarioDir(dir: string): ScenarioLoadResult {
   for (const name of names) {
     const path = join(dir, name);
     const file = displayPath(path);
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      errors.push(scenarioError(file, [{ file, line: 1, column: 1, message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]));
+    const read = readSchemaFile(path, file);
+    if ('issue' in read) {
+      errors.push(scenarioError([read.issue]));
       continue;
     }
-    const result = analyseScenario(text, file);
+    const result = analyseScenario(read.text, file);
     if (!result.scenario) {
-      errors.push(scenarioError(file, result.issues));
+      errors.push(scenarioError(result.issues));
       continue;
     }
     const firstFile = fileOfId.get(result.scenario.id);
     if (firstFile !== undefined) {
       const at = result.locate(['id']);
       const issue: ScenarioIssue = { file, ...at, field: 'id', message: `id "${result.scenario.id}" is already used by ${firstFile}` };
-      errors.push(withDetails(scenarioError(file, [issue]), { duplicateOf: firstFile }));
+      errors.push(withDetails(scenarioError([issue]), { duplicateOf: firstFile }));
       continue;
     }
     fileOfId.set(result.scenario.id, file);
@@ -157,34 +149,25 @@ export function assertScenarios(result: ScenarioLoadResult): Scenario[] {
 }
 
 /** Compiler-style one-liner for CLIs: `rules/gas.yaml:12:8 levels.red: Unexpected token: EOF`. */
-export function formatScenarioIssue(issue: ScenarioIssue): string {
-  return `${issue.file}:${issue.line}:${issue.column} ${issue.field ? `${issue.field}: ` : ''}${issue.message}`;
-}
+export const formatScenarioIssue: (issue: ScenarioIssue) => string = formatIssue;
 
 // --- analysis ---------------------------------------------------------------------------------
 
 interface Analysis {
   scenario?: Scenario;
   issues: ScenarioIssue[];
-  locate(path: Path, atKey?: boolean): Position;
+  locate(path: DataPath): YamlPosition;
 }
 
 function analyseScenario(text: string, file: string): Analysis {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
-  const locate = (path: Path, atKey = false) => locateNode(doc, lineCounter, path, atKey);
+  const source = parseYamlSource(text, file);
+  const locate = (path: DataPath) => source.locate(path);
 
   // A document with syntax errors is only partly built: checking its fields would add noise.
-  if (doc.errors.length > 0) {
-    const issues = doc.errors.map((err) => {
-      const pos = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0]);
-      return { file, line: pos.line, column: pos.col, message: yamlReason(err.message) };
-    });
-    return { issues: sortIssues(issues), locate };
-  }
+  if (source.syntaxIssues.length > 0) return { issues: sortIssues(source.syntaxIssues), locate };
 
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
-  const found: Located[] = [];
+  const data: unknown = source.toData();
+  const found: PathProblem[] = [];
   if (!validateDocument(data)) {
     for (const err of validateDocument.errors ?? []) {
       const issue = explainSchemaError(err, data);
@@ -195,20 +178,13 @@ function analyseScenario(text: string, file: string): Analysis {
     found.push(...checkExpressions(data), ...checkCrossFields(data));
   }
 
-  const seen = new Set<string>();
-  const issues: ScenarioIssue[] = [];
-  for (const { path, message, atKey } of found) {
-    const field = fieldName(path);
-    if (seen.has(`${field}\n${message}`)) continue; // a field checked by two schema branches
-    seen.add(`${field}\n${message}`);
-    issues.push({ file, ...locate(path, atKey), ...(field && { field }), message });
-  }
-  if (issues.length > 0) return { issues: sortIssues(issues), locate };
+  const issues = locateProblems(source, found);
+  if (issues.length > 0) return { issues, locate };
   return { scenario: normaliseScenario(data as unknown as ScenarioDocument, file), issues, locate };
 }
 
-function explainSchemaError(err: ErrorObject, data: unknown): Located | undefined {
-  const path = instancePath(err.instancePath, data);
+function explainSchemaError(err: ErrorObject, data: unknown): PathProblem | undefined {
+  const path = errorPath(err, data);
   const value = err.data;
   const model = isObject(data) ? data.model : undefined;
   const inModelBranch = err.schemaPath.includes('/allOf/');
@@ -279,9 +255,9 @@ function patternMessage(pattern: string, value: unknown): string {
 
 type Scope = 'reading' | 'readingWithValue' | 'context';
 
-function checkExpressions(data: Record<string, unknown>): Located[] {
-  const found: Located[] = [];
-  const check = (path: Path, scope: Scope) => {
+function checkExpressions(data: Record<string, unknown>): PathProblem[] {
+  const found: PathProblem[] = [];
+  const check = (path: DataPath, scope: Scope) => {
     const expr = valueAt(data, path);
     if (typeof expr !== 'string' || expr.length === 0) return; // the schema reports those
     const problem = expressionProblem(expr, scope, data);
@@ -323,8 +299,8 @@ function expressionProblem(expr: string, scope: Scope, data: Record<string, unkn
   return undefined;
 }
 
-function checkCrossFields(data: Record<string, unknown>): Located[] {
-  const found: Located[] = [];
+function checkCrossFields(data: Record<string, unknown>): PathProblem[] {
+  const found: PathProblem[] = [];
   const levels = isObject(data.levels) ? data.levels : undefined;
 
   if (data.model === 'threshold' && levels) {
@@ -376,72 +352,15 @@ function checkCrossFields(data: Record<string, unknown>): Located[] {
   return found;
 }
 
-function positiveDuration(data: Record<string, unknown>, path: Path, found: Located[]): void {
+function positiveDuration(data: Record<string, unknown>, path: DataPath, found: PathProblem[]): void {
   const text = valueAt(data, path);
   if (typeof text === 'string' && isDuration(text) && parseDuration(text) <= 0) found.push({ path, message: 'must be longer than 0' });
 }
 
-// --- positions and paths -------------------------------------------------------------------------
-
-function instancePath(pointer: string, data: unknown): Path {
-  if (pointer === '') return [];
-  const path: Path = [];
-  let value = data;
-  for (const raw of pointer.slice(1).split('/')) {
-    const segment = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (Array.isArray(value)) {
-      path.push(Number(segment));
-      value = value[Number(segment)];
-    } else {
-      path.push(segment);
-      value = isObject(value) ? value[segment] : undefined;
-    }
-  }
-  return path;
-}
-
-function fieldName(path: Path): string {
-  let out = '';
-  for (const segment of path) out += typeof segment === 'number' ? `[${segment}]` : out ? `.${segment}` : segment;
-  return out;
-}
-
-function valueAt(data: unknown, path: Path): unknown {
-  let value = data;
-  for (const segment of path) {
-    if (Array.isArray(value) && typeof segment === 'number') value = value[segment];
-    else if (isObject(value)) value = value[segment];
-    else return undefined;
-  }
-  return value;
-}
-
 // --- small helpers ------------------------------------------------------------------------------
 
-function scenarioError(file: string, issues: ScenarioIssue[]): RiskwatchError {
-  const first = issues[0]!;
-  const where = first.field ? `${first.field} (line ${first.line})` : `line ${first.line}`;
-  const more = issues.length > 1 ? ` (+${issues.length - 1} more)` : '';
-  return withDetails(ERR_SCENARIO_INVALID(file, `${where}: ${first.message}${more}`), {
-    file,
-    line: first.line,
-    column: first.column,
-    ...(first.field && { field: first.field }),
-    errors: issues,
-  });
-}
-
-function sortIssues(issues: ScenarioIssue[]): ScenarioIssue[] {
-  return issues.sort((a, b) => a.line - b.line || a.column - b.column);
-}
-
-/** yaml's messages end in "at line 3, column 5:" plus a source excerpt; the position is reported apart. */
-function yamlReason(message: string): string {
-  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '');
-}
-
-function displayPath(path: string): string {
-  return relative(process.cwd(), resolve(path)) || path;
+function scenarioError(issues: ScenarioIssue[]): RiskwatchError {
+  return schemaFileError(ERR_SCENARIO_INVALID, issues);
 }
 
 function isFile(path: string): boolean {
@@ -450,19 +369,4 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function article(type: string): string {
-  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return 'empty';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  return `the ${typeof value} ${JSON.stringify(value)}`;
 }
