@@ -103,17 +103,30 @@ export class OutboxRelay {
   }
 
   /**
-   * Writes the delivered marks waiting in memory. The group commit calls it inside its transaction
-   * (the marks ride along); the mark timer, `whenIdle` and stop call it otherwise. A crash before
-   * it only republishes those entries — at-least-once, as ever.
+   * Writes the delivered marks waiting in memory and returns their ids. The group commit calls it
+   * inside its transaction (the marks ride along; `marksRolledBack` if that transaction fails); the
+   * mark timer, `whenIdle` and stop call it otherwise. A crash before it only republishes those
+   * entries — at-least-once, as ever.
    */
-  writeMarks(): void {
+  writeMarks(): readonly number[] {
     this.markTimer?.unsubscribe();
     this.markTimer = undefined;
-    if (this.unmarked.length === 0) return;
+    if (this.unmarked.length === 0) return [];
     const ids = this.unmarked;
     this.unmarked = [];
     this.options.outbox.markDeliveredMany(ids, this.options.scheduler.now());
+    return ids;
+  }
+
+  /**
+   * The transaction that carried these marks (see `writeMarks`) rolled back: they are not written.
+   * Kept again for the next write, or the rows would stay pending and go out a second time — after
+   * newer versions of the same order, at the next read of the table.
+   */
+  marksRolledBack(ids: readonly number[]): void {
+    if (ids.length === 0) return;
+    for (const id of ids) this.unmarked.push(id);
+    this.scheduleMarks();
   }
 
   /** Resolves when the relay has nothing in flight and every delivered entry is marked so. */

@@ -33,6 +33,8 @@ export class MqttSink implements Sink {
   private readonly relay: OutboxRelay;
   /** Rows written in the open transaction, handed to the relay once it commits. */
   private written: RelayEntry[] = [];
+  /** Delivered marks riding in the open transaction: kept again should it roll back. */
+  private marks: readonly number[] = [];
 
   constructor(private readonly options: MqttSinkOptions) {
     this.relay = new OutboxRelay({
@@ -51,7 +53,7 @@ export class MqttSink implements Sink {
 
   /** The relay's delivered marks ride along in the commit's transaction: one WAL commit per order, not two. */
   begin(): void {
-    this.relay.writeMarks();
+    this.marks = this.relay.writeMarks();
   }
 
   write(announcement: Announcement, at: number): void {
@@ -64,11 +66,14 @@ export class MqttSink implements Sink {
   committed(): void {
     const entries = this.written;
     this.written = [];
+    this.marks = [];
     this.relay.committed(entries);
   }
 
   rolledBack(): void {
     this.written = [];
+    this.relay.marksRolledBack(this.marks);
+    this.marks = [];
   }
 
   kick(): void {
