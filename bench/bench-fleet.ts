@@ -1,3 +1,4 @@
+import { deviceTypeNames } from '../src/catalogue/device-catalogue.js';
 import type { DeviceInput, PlaceInput, RegistryData, SubjectInput } from '../src/registry/registry.js';
 import type { DeviceType } from '../src/contracts/registry.js';
 
@@ -6,7 +7,8 @@ import type { DeviceType } from '../src/contracts/registry.js';
  * households with a water meter each, a gas detector in every second one and a smoke detector in
  * every fourth, until `devices` devices exist. One in five households is an elderly resident
  * living alone, so every shipped scenario has keys to keep state for. The departments are those
- * the shipped dispatch policy names.
+ * the shipped dispatch policy names. `byType` lists the ids of every catalogue type (empty for the
+ * types this fleet does not use).
  */
 export function benchFleet(devices: number): { registry: RegistryData; byType: Record<DeviceType, string[]> } {
   const places: PlaceInput[] = [{ id: 'st-bench', kind: 'street', name: 'Bench Street', timeZone: 'Asia/Shanghai', responsible: { office: 'Bench Street office' } }];
@@ -16,7 +18,7 @@ export function benchFleet(devices: number): { registry: RegistryData; byType: R
   }
   const subjects: SubjectInput[] = [];
   const deviceList: DeviceInput[] = [];
-  const byType: Record<DeviceType, string[]> = { water_meter: [], gas_meter: [], gas_detector: [], smoke_detector: [], door_sensor: [] };
+  const byType: Record<DeviceType, string[]> = Object.fromEntries(deviceTypeNames().map((type) => [type, []]));
   const add = (id: string, type: DeviceType, subjectId: string) => {
     if (deviceList.length >= devices) return;
     deviceList.push({ id, type, subjectId });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { asyncScheduler } from 'rxjs';
 import type { AlertEvent } from '../src/contracts/alert.js';
-import { DEVICE_TYPES } from '../src/contracts/registry.js';
+import { deviceTypeNames } from '../src/catalogue/device-catalogue.js';
 import type { OfflineScenario } from '../src/contracts/scenario.js';
 import { resolveConfig } from '../src/core/config.js';
 import { DEFAULT_FIRING_BUDGET, TimerQueue, type TimerEntry } from '../src/core/timer-queue.js';
@@ -116,7 +116,7 @@ export async function runTimerBenchmark(options: TimerBenchOptions) {
     ...shipped,
     id: BENCH_SCENARIO_ID,
     name: `${shipped.name} (bench copy: every device, ${afterMs / 1000} s)`,
-    appliesTo: { deviceTypes: [...DEVICE_TYPES] },
+    appliesTo: { deviceTypes: [...deviceTypeNames()] },
     levels: { blue: afterMs },
     dispatch: false,
   };

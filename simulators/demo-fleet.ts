@@ -1,6 +1,8 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Device, Subject } from '../src/contracts/registry.js';
 import type { Registry } from '../src/registry/registry.js';
+import { CatalogueReadings } from './devices/catalogue-readings.js';
+import { streamFor } from './random.js';
 
 export interface DemoFleetOptions {
   url: string;
@@ -71,6 +73,7 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<{ stop(
       case 'gas_detector': behaviours.set(d.id, (t, dev) => ({ gas_lel_pct: ((t + hash(dev.id)) % 3) * 0.5 })); break;
       case 'smoke_detector': behaviours.set(d.id, () => ({ smoke_alarm: false, smoke_obscuration_pct_per_m: 0.1 })); break;
       case 'door_sensor': behaviours.set(d.id, (t) => ({ door_open: t % 5 === 0 })); break;
+      default: behaviours.set(d.id, catalogueBehaviour(d, intervalMs));
     }
   }
   if (quietElder) {
@@ -119,6 +122,18 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<{ stop(
       await client.endAsync();
     },
   };
+}
+
+/**
+ * Any other catalogue type reports the catalogue's readings, showing its activity every third
+ * report as the demo's normal households do (its inactivity levels are 20/30/45 s).
+ */
+function catalogueBehaviour(device: Device, intervalMs: number): Behaviour {
+  const readings = CatalogueReadings.of(device.type);
+  const rng = streamFor(0, device.id);
+  const state = readings.init(rng);
+  const showsActivity = readings.spec.simulation.active !== undefined;
+  return (tick) => readings.reading(state, showsActivity && (tick + hash(device.id)) % 3 === 0 ? 'active' : 'normal', intervalMs, rng);
 }
 
 function hash(text: string): number {

@@ -1,7 +1,7 @@
+import { deviceTypeSpec } from '../src/catalogue/device-catalogue.js';
 import type { DeviceType } from '../src/contracts/registry.js';
 import type { DeviceInput, PlaceInput, Registry, RegistryData, SubjectInput } from '../src/registry/registry.js';
 import type { DeviceProfile } from './devices/device-model.js';
-import { DEVICE_MODELS } from './devices/index.js';
 import { streamFor } from './random.js';
 
 /** The devices a simulation runs, in a fixed order (the registry's). */
@@ -97,7 +97,7 @@ export function generateCity(options: CityOptions): RegistryData {
   const subjects: SubjectInput[] = [];
   const devices: DeviceInput[] = [];
   const add = (prefix: string, n: string, type: DeviceType, subjectId: string) =>
-    devices.push({ id: `${prefix}-${n}`, type, subjectId, reportEveryMs: DEVICE_MODELS[type].reportEveryMs });
+    devices.push({ id: `${prefix}-${n}`, type, subjectId, reportEveryMs: deviceTypeSpec(type)!.reportEveryMs });
   for (let h = 0; h < households; h++) {
     const n = String(h + 1).padStart(6, '0');
     const id = `hh-${n}`;

@@ -1,5 +1,6 @@
 import { parse as parseYaml } from 'yaml';
 import type { IncidentKind, IncidentLabel } from '../src/contracts/recording.js';
+import { deviceTypeNames } from '../src/catalogue/device-catalogue.js';
 import type { DeviceType } from '../src/contracts/registry.js';
 import { parseDuration } from '../src/core/duration.js';
 import type { DeviceEffect, DeviceProfile } from './devices/device-model.js';
@@ -132,7 +133,8 @@ const AFFECTS: Readonly<Record<IncidentKind, readonly DeviceType[]>> = {
   tap_left_running: ['water_meter'],
   gas_leak: ['gas_detector'],
   smoke: ['smoke_detector'],
-  meter_silent: ['water_meter', 'gas_meter', 'gas_detector', 'smoke_detector', 'door_sensor'],
+  // Any device can go silent: every type of the device catalogue.
+  meter_silent: deviceTypeNames(),
   building_gas_event: ['gas_detector'],
 };
 

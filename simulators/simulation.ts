@@ -1,12 +1,13 @@
+import { deviceTypeSpec } from '../src/catalogue/device-catalogue.js';
 import type { RecordedMessage } from '../src/contracts/recording.js';
 import { DEFAULT_TOPIC_PREFIX, telemetryTopic } from '../src/core/topics.js';
 import type { DeviceEffect, DeviceModel, DeviceProfile, SimMetrics } from './devices/device-model.js';
-import { BATCHING_TYPES, DEVICE_MODELS } from './devices/index.js';
+import { deviceModel } from './devices/index.js';
 import { DueQueue } from './due-queue.js';
 import type { Fleet } from './fleet.js';
 import { streamFor, type Rng } from './random.js';
 
-/** NB-IoT batch reporting: meters buffer their intervals and upload them together. */
+/** NB-IoT batch reporting: meters (`batches: true` in the device catalogue) buffer their intervals and upload them together. */
 export interface BatchOptions {
   /**
    * How often a meter uploads (default 1 h: 4 water intervals per message). Keep it below
@@ -68,11 +69,12 @@ export function* simulate(options: SimulationOptions): Generator<RecordedMessage
   const devices: RunningDevice[] = [];
   const queue = new DueQueue(fleet.devices.length);
   for (const profile of fleet.devices) {
-    const model = DEVICE_MODELS[profile.type];
+    const model = deviceModel(profile.type);
     const rng = streamFor(seed, profile.id);
     const phase = Math.floor(rng.next() * (model.reportEveryMs / 1000)) * 1000;
     const firstAt = startMs + phase;
-    const batchSize = options.batch && BATCHING_TYPES.has(profile.type) ? Math.max(1, Math.round(options.batch.everyMs / model.reportEveryMs)) : 1;
+    const batches = deviceTypeSpec(profile.type)?.batches === true;
+    const batchSize = options.batch && batches ? Math.max(1, Math.round(options.batch.everyMs / model.reportEveryMs)) : 1;
     const device: RunningDevice = {
       profile,
       model,

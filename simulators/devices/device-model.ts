@@ -1,3 +1,4 @@
+import { deviceTypeSpec } from '../../src/catalogue/device-catalogue.js';
 import type { DeviceType } from '../../src/contracts/registry.js';
 import type { IncidentKind } from '../../src/contracts/recording.js';
 import type { Rng } from '../random.js';
@@ -46,11 +47,12 @@ export interface DeviceEffect {
  */
 export interface DeviceModel<S> {
   readonly type: DeviceType;
-  /** The nominal reporting interval (also written to the registry as `reportEvery`). */
+  /** The nominal reporting interval (also written to the registry as `reportEvery`): the catalogue's `reportEvery`. */
   readonly reportEveryMs: number;
   /**
    * True for devices that report on a change (detectors, door sensors): the simulation wakes them
-   * at an incident's start so the alarm goes out at once, not at the next heartbeat.
+   * at an incident's start so the alarm goes out at once, not at the next heartbeat. The
+   * catalogue's `reportsOnEvent`.
    */
   readonly reportsOnEvent: boolean;
   init(profile: DeviceProfile, rng: Rng, startMs: number): S;
@@ -58,6 +60,17 @@ export interface DeviceModel<S> {
   next(state: S, profile: DeviceProfile, fromMs: number, toMs: number, rng: Rng, effect: DeviceEffect | undefined): SimMetrics | undefined;
   /** When the device takes its next reading after `toMs`. */
   nextDueAt(state: S, toMs: number, effect: DeviceEffect | undefined): number;
+}
+
+/**
+ * What the device catalogue says about a type's reporting, for a hand-written model to carry:
+ * its name, interval and whether it reports on events. The catalogue is the one place these are
+ * set, so a changed `reportEvery` reaches the model, the registry and the simulation alike.
+ */
+export function catalogueReporting(type: DeviceType): { type: DeviceType; reportEveryMs: number; reportsOnEvent: boolean } {
+  const spec = deviceTypeSpec(type);
+  if (!spec) throw new Error(`device type "${type}" is not in the device catalogue`);
+  return { type, reportEveryMs: spec.reportEveryMs, reportsOnEvent: spec.reportsOnEvent };
 }
 
 /** Rounds for the wire: fixed decimals keep recordings short and stable. */

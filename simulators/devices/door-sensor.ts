@@ -1,6 +1,6 @@
 import type { Rng } from '../random.js';
 import { localTime } from '../local-time.js';
-import { initRadio, radioMetrics, type DeviceModel, type DeviceProfile, type RadioState, type SimMetrics } from './device-model.js';
+import { catalogueReporting, initRadio, radioMetrics, type DeviceModel, type DeviceProfile, type RadioState, type SimMetrics } from './device-model.js';
 import { isElderlyAlone } from './water-meter.js';
 
 /**
@@ -11,7 +11,9 @@ import { isElderlyAlone } from './water-meter.js';
  * someone in) at least once in `MAX_CLOSED_AWAKE_MS`, far below the scenario's 24 h.
  */
 export const DOOR_CHECK_MS = 5 * 60_000;
-export const DOOR_HEARTBEAT_MS = 3_600_000;
+// The heartbeat, the catalogue's `reportEvery` (1 hour): catalogue/device-types.yaml.
+const REPORTING = catalogueReporting('door_sensor');
+export const DOOR_HEARTBEAT_MS = REPORTING.reportEveryMs;
 const MAX_CLOSED_AWAKE_MS = 16 * 3_600_000;
 
 export interface DoorSensorState {
@@ -24,9 +26,7 @@ export interface DoorSensorState {
 }
 
 export const doorSensor = {
-  type: 'door_sensor',
-  reportEveryMs: DOOR_HEARTBEAT_MS,
-  reportsOnEvent: true,
+  ...REPORTING,
 
   init(profile: DeviceProfile, rng: Rng, startMs: number): DoorSensorState {
     const opensPerDay = (isElderlyAlone(profile) ? 3 : 3 + 2 * profile.householdSize) * Math.exp(rng.normal(0, 0.2));

@@ -1,6 +1,6 @@
 import type { Rng } from '../random.js';
 import { localTime } from '../local-time.js';
-import { clamp, initRadio, isUnder, radioMetrics, round, type DeviceEffect, type DeviceModel, type DeviceProfile, type RadioState, type SimMetrics } from './device-model.js';
+import { catalogueReporting, clamp, initRadio, isUnder, radioMetrics, round, type DeviceEffect, type DeviceModel, type DeviceProfile, type RadioState, type SimMetrics } from './device-model.js';
 
 /**
  * A kitchen combustible-gas detector (%LEL, with a CO cell). A clean kitchen reads a fraction of a
@@ -8,7 +8,9 @@ import { clamp, initRadio, isUnder, radioMetrics, round, type DeviceEffect, type
  * little while cooking. Heartbeat every 5 minutes; during a leak it reports every minute (detectors
  * report on change), the concentration ramping from the baseline to the leak's peak.
  */
-export const GAS_DETECTOR_HEARTBEAT_MS = 5 * 60_000;
+// The heartbeat, the catalogue's `reportEvery` (5 minutes): catalogue/device-types.yaml.
+const REPORTING = catalogueReporting('gas_detector');
+export const GAS_DETECTOR_HEARTBEAT_MS = REPORTING.reportEveryMs;
 export const GAS_DETECTOR_ALARM_STEP_MS = 60_000;
 /** Default leak: 35 %LEL (above the 25 %LEL alarm point) reached in 20 minutes. */
 export const DEFAULT_LEAK_PEAK_LEL_PCT = 35;
@@ -20,9 +22,7 @@ export interface GasDetectorState {
 }
 
 export const gasDetector = {
-  type: 'gas_detector',
-  reportEveryMs: GAS_DETECTOR_HEARTBEAT_MS,
-  reportsOnEvent: true,
+  ...REPORTING,
 
   init(_profile: DeviceProfile, rng: Rng): GasDetectorState {
     return { baselineLelPct: rng.uniform(0, 0.6), radio: initRadio(rng) };

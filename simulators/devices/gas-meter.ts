@@ -1,7 +1,7 @@
 import type { Rng } from '../random.js';
 import { isWeekend, localTime } from '../local-time.js';
 import { Diurnal } from './diurnal.js';
-import { initRadio, radioMetrics, round, type DeviceModel, type DeviceProfile, type RadioState, type SimMetrics } from './device-model.js';
+import { catalogueReporting, initRadio, radioMetrics, round, type DeviceModel, type DeviceProfile, type RadioState, type SimMetrics } from './device-model.js';
 
 /**
  * A household gas meter (hourly intervals): cooking at breakfast, lunch and dinner, the water
@@ -16,7 +16,9 @@ const WEEKEND = new Diurnal({
   bumps: [{ at: 8.8, sd: 1.0, height: 0.5 }, { at: 12.2, sd: 1.0, height: 1.0 }, { at: 18.5, sd: 1.1, height: 1.3 }, { at: 21.8, sd: 0.8, height: 0.4 }],
 });
 
-export const GAS_METER_INTERVAL_MS = 3_600_000;
+// The meter's interval, the catalogue's `reportEvery` (1 hour): catalogue/device-types.yaml.
+const REPORTING = catalogueReporting('gas_meter');
+export const GAS_METER_INTERVAL_MS = REPORTING.reportEveryMs;
 /** Mean gas of one use (m³): a meal on the hob is about 0.1 m³. */
 const M3_PER_EVENT = 0.08;
 
@@ -27,9 +29,7 @@ export interface GasMeterState {
 }
 
 export const gasMeter = {
-  type: 'gas_meter',
-  reportEveryMs: GAS_METER_INTERVAL_MS,
-  reportsOnEvent: false,
+  ...REPORTING,
 
   init(profile: DeviceProfile, rng: Rng): GasMeterState {
     return {

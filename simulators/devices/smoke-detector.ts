@@ -1,13 +1,15 @@
 import type { Rng } from '../random.js';
 import { localTime } from '../local-time.js';
-import { clamp, initRadio, isUnder, radioMetrics, round, type DeviceEffect, type DeviceModel, type DeviceProfile, type RadioState, type SimMetrics } from './device-model.js';
+import { catalogueReporting, clamp, initRadio, isUnder, radioMetrics, round, type DeviceEffect, type DeviceModel, type DeviceProfile, type RadioState, type SimMetrics } from './device-model.js';
 
 /**
  * A photoelectric smoke detector. Heartbeat every 30 minutes (NB-IoT smoke detectors save their
  * battery; an alarm is reported at once); in a fire it reports every minute: obscuration climbs,
  * the alarm sounds once it passes the detector's set point, the room warms up.
  */
-export const SMOKE_HEARTBEAT_MS = 30 * 60_000;
+// The heartbeat, the catalogue's `reportEvery` (30 minutes): catalogue/device-types.yaml.
+const REPORTING = catalogueReporting('smoke_detector');
+export const SMOKE_HEARTBEAT_MS = REPORTING.reportEveryMs;
 export const SMOKE_ALARM_STEP_MS = 60_000;
 /** 3 %/m ≈ 0.9 %/ft: inside the UL 268 alarm sensitivity range (0.5–4.0 %/ft). */
 const ALARM_SET_POINT_PCT_PER_M = 3;
@@ -21,9 +23,7 @@ export interface SmokeDetectorState {
 }
 
 export const smokeDetector = {
-  type: 'smoke_detector',
-  reportEveryMs: SMOKE_HEARTBEAT_MS,
-  reportsOnEvent: true,
+  ...REPORTING,
 
   init(_profile: DeviceProfile, rng: Rng): SmokeDetectorState {
     return { roomTempC: rng.uniform(18, 25), radio: initRadio(rng) };

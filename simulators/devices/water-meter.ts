@@ -1,7 +1,7 @@
 import type { Rng } from '../random.js';
 import { isWeekend, localTime } from '../local-time.js';
 import { Diurnal } from './diurnal.js';
-import { initRadio, isUnder, radioMetrics, round, type DeviceEffect, type DeviceModel, type DeviceProfile, type RadioState, type SimMetrics } from './device-model.js';
+import { catalogueReporting, initRadio, isUnder, radioMetrics, round, type DeviceEffect, type DeviceModel, type DeviceProfile, type RadioState, type SimMetrics } from './device-model.js';
 
 /**
  * A household water meter (15-minute intervals). Water is used in events (a flush, a shower, the
@@ -25,7 +25,9 @@ const WEEKEND = new Diurnal({
   bumps: [{ at: 9.0, sd: 1.5, height: 0.75 }, { at: 12.5, sd: 1.2, height: 0.45 }, { at: 19.0, sd: 1.6, height: 0.8 }, { at: 22.7, sd: 0.8, height: 0.25 }],
 });
 
-export const WATER_INTERVAL_MS = 15 * 60_000;
+// The meter's interval, the catalogue's `reportEvery` (15 minutes): catalogue/device-types.yaml.
+const REPORTING = catalogueReporting('water_meter');
+export const WATER_INTERVAL_MS = REPORTING.reportEveryMs;
 const LITRES_PER_PERSON_DAY = 115;
 const LITRES_ALONE_ELDERLY_DAY = 75;
 /** Mean volume of one use (litres): a flush is 6, a shower 40, washing up 15. */
@@ -48,9 +50,7 @@ export interface WaterMeterState {
 }
 
 export const waterMeter = {
-  type: 'water_meter',
-  reportEveryMs: WATER_INTERVAL_MS,
-  reportsOnEvent: false,
+  ...REPORTING,
 
   init(profile: DeviceProfile, rng: Rng, startMs: number): WaterMeterState {
     const base = isElderlyAlone(profile) ? LITRES_ALONE_ELDERLY_DAY : LITRES_PER_PERSON_DAY * profile.householdSize ** 0.85;

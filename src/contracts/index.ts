@@ -2,7 +2,6 @@ export type * from './level.js';
 export { LEVELS } from './level.js';
 export type * from './reading.js';
 export type * from './registry.js';
-export { DEVICE_TYPES } from './registry.js';
 export type * from './detection.js';
 export type * from './alert.js';
 export type * from './order.js';

@@ -1,7 +1,11 @@
 import type { Metrics } from './reading.js';
 
-export const DEVICE_TYPES = ['water_meter', 'gas_meter', 'gas_detector', 'smoke_detector', 'door_sensor'] as const;
-export type DeviceType = (typeof DEVICE_TYPES)[number];
+/**
+ * A device type name (`water_meter`, `fall_detector`): one the device catalogue
+ * (`catalogue/device-types.yaml`, read through `src/catalogue/`) declares. Data, not a code union,
+ * so that a new type is a catalogue entry; the registry refuses a name the catalogue lacks.
+ */
+export type DeviceType = string;
 
 /** The governance hierarchy: a street contains communities, a community contains grids. */
 export type PlaceKind = 'street' | 'community' | 'grid';

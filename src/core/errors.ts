@@ -53,6 +53,8 @@ export const ERR_SCENARIO_INVALID = defineError('ERR_SCENARIO_INVALID', 'scenari
 export const ERR_REGISTRY_INVALID = defineError('ERR_REGISTRY_INVALID', 'registry %s: %s', 400);
 /** A dispatch policy file that does not validate; the running policy stays in force. */
 export const ERR_POLICY_INVALID = defineError('ERR_POLICY_INVALID', 'dispatch policy %s: %s', 400);
+/** The device catalogue (`catalogue/device-types.yaml`) does not validate: nothing can start without it. */
+export const ERR_CATALOGUE_INVALID = defineError('ERR_CATALOGUE_INVALID', 'device catalogue %s: %s', 400);
 
 // --- API and orders --------------------------------------------------------------------------
 export const ERR_VALIDATION = defineError('ERR_VALIDATION', 'request invalid: %s', 400);

@@ -1,3 +1,4 @@
+import { deviceTypeSpec } from '../catalogue/device-catalogue.js';
 import type { Detection, EvidenceReading } from '../contracts/detection.js';
 import type { Verdict } from '../contracts/level.js';
 import type { ModelDeps, ScenarioModel, SnapshotEntry } from '../contracts/model.js';
@@ -27,15 +28,12 @@ interface InactivityState extends TimerEntry {
   lastReading: EnrichedReading;
 }
 
-/** What "activity" means to a resident reading the summary, by the devices a scenario watches. */
-const ACTIVITY_NOUN: Partial<Record<DeviceType, string>> = {
-  water_meter: 'water use',
-  gas_meter: 'gas use',
-  door_sensor: 'door activity',
-};
-
+/**
+ * What "activity" means to a resident reading the summary, by the devices a scenario watches: the
+ * device catalogue's noun ("water use"), or plain "activity" for a type without one or a mix.
+ */
 function activityNoun(deviceTypes: DeviceType[]): string {
-  const nouns = new Set(deviceTypes.map((type) => ACTIVITY_NOUN[type] ?? 'activity'));
+  const nouns = new Set(deviceTypes.map((type) => deviceTypeSpec(type)?.activity?.noun.en ?? 'activity'));
   return nouns.size === 1 ? [...nouns][0]! : 'activity';
 }
 

@@ -1,7 +1,8 @@
 import type { Alert } from '../contracts/alert.js';
 import type { DispatchFacts } from '../contracts/dispatch.js';
 import { LEVELS } from '../contracts/level.js';
-import { DEVICE_TYPES, type DeviceContext } from '../contracts/registry.js';
+import { deviceTypeNames } from '../catalogue/device-catalogue.js';
+import type { DeviceContext } from '../contracts/registry.js';
 import { levelRank } from '../core/levels.js';
 import { localClock, workingDayAt } from '../core/local-time.js';
 
@@ -86,7 +87,8 @@ export const DISPATCH_FACT_SPECS = {
   levelRank: { type: 'number', min: 1, max: 4 },
   scenarioId: { type: 'string' },
   category: { type: 'string' },
-  deviceType: { type: 'enum', values: DEVICE_TYPES },
+  // The types of the device catalogue (catalogue/device-types.yaml).
+  deviceType: { type: 'enum', values: deviceTypeNames() },
   subject: {
     type: 'object',
     fields: {

@@ -1,4 +1,4 @@
-import { DEVICE_TYPES } from '../contracts/registry.js';
+import { deviceTypeNames } from '../catalogue/device-catalogue.js';
 
 /**
  * Ids end up in MQTT topics (`rw/telemetry/{deviceId}`) and URLs, so they may not contain `/`,
@@ -79,7 +79,7 @@ export const REGISTRY_SCHEMA = {
       required: ['id', 'type'],
       properties: {
         id: ID,
-        type: { type: 'string', enum: [...DEVICE_TYPES] },
+        type: { type: 'string', enum: [...deviceTypeNames()], description: 'A device type of the device catalogue (catalogue/device-types.yaml).' },
         subject: ID,
         place: { ...ID, description: "Defaults to the subject's place." },
         reportEvery: { ...DURATION, description: 'Expected reporting interval, e.g. 15m.' },
@@ -130,7 +130,8 @@ export interface SubjectEntry {
 
 export interface DeviceEntry {
   id: string;
-  type: (typeof DEVICE_TYPES)[number];
+  /** A device type name the catalogue declares. */
+  type: string;
   subject?: string;
   place?: string;
   reportEvery?: string;

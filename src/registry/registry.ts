@@ -1,6 +1,6 @@
 import type { Department } from '../contracts/order.js';
+import { deviceTypeNames, isDeviceType } from '../catalogue/device-catalogue.js';
 import {
-  DEVICE_TYPES,
   type Device,
   type DeviceContext,
   type DeviceType,
@@ -79,7 +79,6 @@ export type RegistryRule =
 const PARENT_KIND: Record<PlaceKind, PlaceKind | undefined> = { street: undefined, community: 'street', grid: 'community' };
 const SUBJECT_KINDS: ReadonlySet<string> = new Set(['household', 'person']);
 const PLACE_KINDS: ReadonlySet<string> = new Set(['street', 'community', 'grid']);
-const DEVICE_TYPE_SET: ReadonlySet<string> = new Set(DEVICE_TYPES);
 const SKIP_PERSONAL: ReadonlySet<string> = new Set(['personal']);
 const NO_SUBJECT_VIEW: Record<string, unknown> = Object.freeze({});
 const ID = new RegExp(ID_PATTERN);
@@ -420,8 +419,10 @@ export class Registry {
 
   private normaliseDevice(input: DeviceInput, index?: number): DeviceInput {
     if (!isId(input?.id)) throw invalid('devices', String(input?.id), index, 'id', 'invalid-value', ID_RULE);
-    if (!DEVICE_TYPE_SET.has(input.type)) {
-      throw invalid('devices', input.id, index, 'type', 'invalid-value', `type "${String(input.type)}" is not one of ${DEVICE_TYPES.join(', ')}`);
+    // The catalogue (catalogue/device-types.yaml) is the list of types: a device of any other type
+    // would have no payload schema to check its readings against.
+    if (!isDeviceType(input.type)) {
+      throw invalid('devices', input.id, index, 'type', 'invalid-value', `type "${String(input.type)}" is not one of ${deviceTypeNames().join(', ')}`);
     }
     const leak = findPersonalLookingKey(input);
     if (leak) throw invalid('devices', input.id, index, leak.join('.'), 'personal-data', `"${String(leak[leak.length - 1])}" looks like personal data`);

@@ -1,3 +1,4 @@
+import { metricSpec } from '../catalogue/device-catalogue.js';
 import type { Alert } from '../contracts/alert.js';
 import type { EvidenceReading } from '../contracts/detection.js';
 import type { Level } from '../contracts/level.js';
@@ -122,47 +123,23 @@ function redact(text: string, personal: readonly string[], replacement: string):
 
 // --- metrics ---------------------------------------------------------------------------------
 
-interface MetricLabel {
-  zh: string;
-  en: string;
-  unit?: string;
-  /** Words for true / false. */
-  states?: { zh: [string, string]; en: [string, string] };
-}
-
-/** Labels for the metrics of `ingest/device-schemas.ts`; the unit is in each metric's name. */
-const METRIC_LABELS: Readonly<Record<string, MetricLabel>> = {
-  flow_lpm: { zh: '流量', en: 'flow', unit: 'L/min' },
-  flow_m3h: { zh: '流量', en: 'flow', unit: 'm³/h' },
-  total_m3: { zh: '表底读数', en: 'meter total', unit: 'm³' },
-  valve_open: { zh: '阀门', en: 'valve', states: { zh: ['开启', '关闭'], en: ['open', 'closed'] } },
-  battery_pct: { zh: '电量', en: 'battery', unit: '%' },
-  signal_dbm: { zh: '信号', en: 'signal', unit: 'dBm' },
-  gas_lel_pct: { zh: '可燃气体浓度', en: 'combustible gas', unit: '%LEL' },
-  co_ppm: { zh: '一氧化碳', en: 'carbon monoxide', unit: 'ppm' },
-  smoke_alarm: { zh: '烟感', en: 'smoke alarm', states: { zh: ['报警', '未报警'], en: ['sounding', 'silent'] } },
-  smoke_obscuration_pct_per_m: { zh: '烟雾遮蔽率', en: 'smoke obscuration', unit: '%/m' },
-  temperature_c: { zh: '温度', en: 'temperature', unit: '°C' },
-  door_open: { zh: '门', en: 'door', states: { zh: ['打开', '关闭'], en: ['open', 'closed'] } },
-};
-
-/** Units by name suffix, for metrics added after this table. */
-const UNIT_SUFFIXES: ReadonlyArray<[string, string]> = [
-  ['_lpm', 'L/min'], ['_m3h', 'm³/h'], ['_m3', 'm³'], ['_pct', '%'], ['_ppm', 'ppm'], ['_dbm', 'dBm'], ['_c', '°C'],
-];
-
 function formatNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(3)));
 }
 
+/**
+ * `阀门开启`, `valve open`, `流量 0 L/min`: the device catalogue's label, unit and words for the
+ * metric (catalogue/device-types.yaml). A metric it does not declare (a reading stored before the
+ * catalogue changed) keeps its own name.
+ */
 function formatMetric(name: string, value: MetricValue, lang: TimelineLang): string {
-  const label = METRIC_LABELS[name];
+  const spec = metricSpec(name);
   if (typeof value === 'boolean') {
-    if (label?.states) return `${label[lang]}${lang === 'zh' ? '' : ' '}${label.states[lang][value ? 0 : 1]}`;
-    return `${label?.[lang] ?? name} ${String(value)}`;
+    if (spec?.states) return `${spec.label[lang]}${lang === 'zh' ? '' : ' '}${spec.states[value ? 'true' : 'false'][lang]}`;
+    return `${spec?.label[lang] ?? name} ${String(value)}`;
   }
-  const unit = label?.unit ?? UNIT_SUFFIXES.find(([suffix]) => name.endsWith(suffix))?.[1];
-  return `${label?.[lang] ?? name} ${formatNumber(value)}${unit ? ` ${unit}` : ''}`;
+  const unit = spec?.unit;
+  return `${spec?.label[lang] ?? name} ${formatNumber(value)}${unit ? ` ${unit}` : ''}`;
 }
 
 // --- phrases ---------------------------------------------------------------------------------

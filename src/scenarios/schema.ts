@@ -1,5 +1,6 @@
 import { LEVELS, type Level } from '../contracts/level.js';
-import { DEVICE_TYPES, type DeviceType } from '../contracts/registry.js';
+import { deviceTypeNames } from '../catalogue/device-catalogue.js';
+import type { DeviceType } from '../contracts/registry.js';
 
 /**
  * The YAML form of a scenario (what operators write in `rules/*.yaml`), as JSON Schema draft
@@ -95,7 +96,7 @@ export const scenarioSchema = {
         deviceTypes: {
           type: 'array',
           description: 'Device types the scenario reads.',
-          items: { type: 'string', description: 'A device type.', enum: [...DEVICE_TYPES] },
+          items: { type: 'string', description: 'A device type of the device catalogue (catalogue/device-types.yaml).', enum: [...deviceTypeNames()] },
           minItems: 1,
           uniqueItems: true,
         },

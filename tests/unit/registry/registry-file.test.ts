@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEVICE_TYPES } from '../../../src/contracts/registry.js';
+import { deviceTypeNames } from '../../../src/catalogue/device-catalogue.js';
 import type { RiskwatchError } from '../../../src/core/errors.js';
 import { loadRegistryFile, parseRegistry } from '../../../src/registry/registry-file.js';
 
@@ -67,7 +67,7 @@ describe('loadRegistryFile: the demo city', () => {
     for (const subject of registry.subjects()) {
       expect(devices.some((d) => d.subjectId === subject.id && d.type === 'water_meter')).toBe(true);
     }
-    expect(new Set(devices.map((d) => d.type))).toEqual(new Set(DEVICE_TYPES));
+    expect(new Set(devices.map((d) => d.type))).toEqual(new Set(deviceTypeNames()));
   });
 
   it('includes elderly residents living alone, with personal data only under personal', () => {

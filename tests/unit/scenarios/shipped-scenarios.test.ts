@@ -4,6 +4,7 @@ import type { DeviceContext, EnrichedReading } from '../../../src/contracts/regi
 import type { InactivityScenario, Scenario, ThresholdScenario } from '../../../src/contracts/scenario.js';
 import { assertScenarios, loadScenarioDir } from '../../../src/scenarios/loader.js';
 import { compileContextPredicate, compileReadingPredicate } from '../../../src/core/expression.js';
+import { activityCondition } from '../../../src/catalogue/device-catalogue.js';
 
 const S = 1000;
 const M = 60 * S;
@@ -11,6 +12,7 @@ const H = 60 * M;
 const DEFAULT_ALERT = { cooldownMs: 0, flapping: { maxChanges: 6, windowMs: H } };
 
 const ELDERLY_ALONE = 'subject.livingAlone && has(subject.age) && subject.age >= 60';
+const FALL_OR_SOS = '(has(metrics.fall_detected) && metrics.fall_detected == true) || (has(metrics.sos_pressed) && metrics.sos_pressed == true)';
 
 /** The production scenarios, normalised: what `rules/*.yaml` must load to. */
 const shipped: Record<string, Omit<Scenario, 'source' | 'description' | 'name'>> = {
@@ -19,6 +21,21 @@ const shipped: Record<string, Omit<Scenario, 'source' | 'description' | 'name'>>
     appliesTo: { deviceTypes: ['door_sensor'], when: ELDERLY_ALONE }, keyBy: 'subject',
     active: 'has(metrics.door_open) && metrics.door_open == true',
     levels: { yellow: 24 * H, orange: 36 * H, red: 48 * H }, maxSilenceMs: 6 * H,
+    alert: DEFAULT_ALERT, dispatch: true,
+  } as InactivityScenario,
+  'elderly-fall-alarm': {
+    id: 'elderly-fall-alarm', category: 'elderly_care', model: 'threshold',
+    appliesTo: { deviceTypes: ['fall_detector'] }, keyBy: 'device',
+    levels: { red: FALL_OR_SOS }, for: {}, maxGapMs: H,
+    reset: { red: 'has(metrics.resident_ok) && metrics.resident_ok == true' },
+    alert: DEFAULT_ALERT, dispatch: true,
+  } as ThresholdScenario,
+  'elderly-no-power-use': {
+    id: 'elderly-no-power-use', category: 'elderly_care', model: 'inactivity',
+    appliesTo: { deviceTypes: ['electricity_meter'], when: ELDERLY_ALONE }, keyBy: 'subject',
+    active: 'metrics.power_w > 100',
+    levels: { yellow: 12 * H, orange: 16 * H, red: 24 * H },
+    activeHours: { from: '06:00', to: '22:00' }, maxSilenceMs: 2 * H,
     alert: DEFAULT_ALERT, dispatch: true,
   } as InactivityScenario,
   'elderly-no-water': {
@@ -69,6 +86,10 @@ const demo: Record<string, Omit<Scenario, 'source' | 'description' | 'name'>> = 
   'door-not-opened': { ...shipped['door-not-opened'], levels: { yellow: 25 * S, orange: 40 * S, red: 55 * S }, maxSilenceMs: 30 * S } as InactivityScenario,
   'elderly-no-water': (() => {
     const { activeHours: _none, ...rest } = shipped['elderly-no-water'] as InactivityScenario;
+    return { ...rest, levels: { yellow: 20 * S, orange: 30 * S, red: 45 * S }, maxSilenceMs: 30 * S };
+  })(),
+  'elderly-no-power-use': (() => {
+    const { activeHours: _none, ...rest } = shipped['elderly-no-power-use'] as InactivityScenario;
     return { ...rest, levels: { yellow: 20 * S, orange: 30 * S, red: 45 * S }, maxSilenceMs: 30 * S };
   })(),
   'meter-offline': { ...shipped['meter-offline'], levels: { blue: 25 * S, yellow: 40 * S } } as Scenario,
@@ -153,7 +174,7 @@ describe('shipped scenarios in rules/', () => {
   });
 
   it('watch only residents aged 60+ living alone, and skip subjects without an age instead of failing', () => {
-    for (const id of ['elderly-no-water', 'door-not-opened']) {
+    for (const id of ['elderly-no-water', 'door-not-opened', 'elderly-no-power-use']) {
       const errors: Error[] = [];
       const when = compileContextPredicate(byId.get(id)!.appliesTo.when!, (err) => errors.push(err));
       expect(when(context({ livingAlone: true, age: 72 }))).toBe(true);
@@ -163,6 +184,31 @@ describe('shipped scenarios in rules/', () => {
       expect(when(context({ livingAlone: true }))).toBe(false);
       expect(errors).toEqual([]);
     }
+  });
+
+  it('raise red on a fall or an SOS, and leave it only on the wearer\'s own confirmation, never on a heartbeat', () => {
+    const fall = byId.get('elderly-fall-alarm') as ThresholdScenario;
+    expect(levelOf(fall, { fall_detected: true, sos_pressed: false, heart_rate_bpm: 110 })).toBe('red');
+    expect(levelOf(fall, { fall_detected: false, sos_pressed: true })).toBe('red');
+    expect(levelOf(fall, { sos_pressed: true })).toBe('red'); // an SOS message without the fall flag
+    expect(levelOf(fall, { fall_detected: false, sos_pressed: false, heart_rate_bpm: 72, worn: true, battery_pct: 80 })).toBe('ok');
+    expect(levelOf(fall, { battery_pct: 80 })).toBe('ok');
+    const errors: Error[] = [];
+    const resetRed = compileReadingPredicate(fall.reset.red!, (err) => errors.push(err));
+    expect(resetRed(reading({ fall_detected: false, sos_pressed: false, heart_rate_bpm: 72, worn: true }))).toBe(false); // a heartbeat
+    expect(resetRed(reading({ resident_ok: false }))).toBe(false);
+    expect(resetRed(reading({ resident_ok: true }))).toBe(true);
+    expect(errors).toEqual([]); // a heartbeat without resident_ok is no expression error
+  });
+
+  it('count power above standby as use, as the device catalogue defines the electricity meter\'s activity', () => {
+    const power = byId.get('elderly-no-power-use') as InactivityScenario;
+    expect(power.active).toBe(activityCondition('electricity_meter'));
+    const active = compileReadingPredicate(power.active);
+    expect(active(reading({ power_w: 45 }))).toBe(false); // fridge and standby
+    expect(active(reading({ power_w: 100 }))).toBe(false);
+    expect(active(reading({ power_w: 120 }))).toBe(true); // a kettle boiled for a minute of the 15
+    expect(active(reading({ power_w: 1500 }))).toBe(true);
   });
 
   it('count a door as used only when it reports open', () => {
