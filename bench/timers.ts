@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { asyncScheduler } from 'rxjs';
 import type { AlertEvent } from '../src/contracts/alert.js';
 import { deviceTypeNames } from '../src/catalogue/device-catalogue.js';
-import type { OfflineScenario } from '../src/contracts/scenario.js';
+import type { OfflineScenario } from '../src/models/index.js';
 import { resolveConfig } from '../src/core/config.js';
 import { DEFAULT_FIRING_BUDGET, TimerQueue, type TimerEntry } from '../src/core/timer-queue.js';
 import { BUILT_IN_POLICY } from '../src/policy/policy-definition.js';

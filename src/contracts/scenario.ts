@@ -1,8 +1,6 @@
 import type { Level } from './level.js';
 import type { DeviceType } from './registry.js';
 
-export type ModelKind = 'threshold' | 'inactivity' | 'offline';
-
 /** Daily window in the place's local time, e.g. 06:00–22:00. `to` may be before `from` (overnight). */
 export interface ActiveHours {
   from: string;
@@ -10,17 +8,31 @@ export interface ActiveHours {
 }
 
 /**
- * A scenario as plain data (normalised from its YAML file: durations are milliseconds, defaults
- * filled in). It can be validated, printed and diffed without running; `scenarios/compile.ts`
- * turns it into a running model.
+ * Each model kind's own scenario fields, by kind. Empty here on purpose: every model file adds its
+ * entry by declaration merging —
+ *
+ *   declare module '../contracts/scenario.js' { interface ModelParameters { offline: OfflineParameters } }
+ *
+ * — so a new model kind is one file (models/*.ts) and its line in `MODEL_KINDS`, and no contract
+ * has to name it.
  */
-interface ScenarioBase {
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface ModelParameters {}
+
+/** The model kinds the engine knows: `threshold`, `inactivity`, `offline`, ... */
+export type ModelKind = keyof ModelParameters & string;
+
+/**
+ * What every scenario has, whatever its model (normalised from its YAML file: durations are
+ * milliseconds, defaults filled in). A scenario is plain data: it can be validated, printed and
+ * diffed without running; `scenarios/compile.ts` turns it into a running model.
+ */
+export interface ScenarioBase {
   id: string;
   name: string;
   description?: string;
   /** Grouping used by dispatch policy and statistics: water, gas, fire, elderly_care, device, ... */
   category: string;
-  model: ModelKind;
   appliesTo: {
     deviceTypes: DeviceType[];
     /** CEL over `subject`, `device`, `place`; the scenario ignores devices for which it is false. */
@@ -40,42 +52,11 @@ interface ScenarioBase {
   source?: string;
 }
 
-export interface ThresholdScenario extends ScenarioBase {
-  model: 'threshold';
-  /** Metric bound to `value` in expressions; expressions may also use `metrics.<name>`. */
-  metric?: string;
-  /** Raise conditions per level (CEL), checked highest level first. */
-  levels: Partial<Record<Level, string>>;
-  /** Per level: the condition must hold this long (event time) before the level is raised. */
-  for: Partial<Record<Level, number>>;
-  /** Per level: the level is left only when this holds (hysteresis); default: raise condition false. */
-  reset: Partial<Record<Level, string>>;
-  /**
-   * A `for` duration counts only while readings keep confirming the condition at most this far
-   * apart: a device that goes silent does not complete "water running for 2 h" on its last word.
-   */
-  maxGapMs: number;
-}
+/** A scenario of one model kind: the common fields, the kind, and the kind's own fields. */
+export type ScenarioOf<K extends ModelKind> = ScenarioBase & { model: K } & ModelParameters[K];
 
-export interface InactivityScenario extends ScenarioBase {
-  model: 'inactivity';
-  /** CEL: which readings count as activity (e.g. `metrics.flow_lpm > 0.1`). */
-  active: string;
-  /** Inactive time (counted inside active hours only) at which each level is reached. */
-  levels: Partial<Record<Level, number>>;
-  /** Only this daily window counts, in the place's time zone; absent: the whole day counts. */
-  activeHours?: ActiveHours;
-  /**
-   * A gap between readings longer than this is silence (the device may be offline), not evidence
-   * of inactivity: only `maxSilenceMs` of such a gap is counted.
-   */
-  maxSilenceMs: number;
-}
+/** A scenario of any model kind (a union discriminated by `model`). */
+export type Scenario = { [K in ModelKind]: ScenarioOf<K> }[ModelKind];
 
-export interface OfflineScenario extends ScenarioBase {
-  model: 'offline';
-  /** Silence (no message at all) after which each level is reached. */
-  levels: Partial<Record<Level, number>>;
-}
-
-export type Scenario = ThresholdScenario | InactivityScenario | OfflineScenario;
+/** Per level, a value: a CEL condition, a duration in ms, ... */
+export type LevelMap<T> = Partial<Record<Level, T>>;

@@ -1,21 +1,43 @@
 import { deviceTypeSpec } from '../catalogue/device-catalogue.js';
 import type { Detection, EvidenceReading } from '../contracts/detection.js';
 import type { Verdict } from '../contracts/level.js';
-import type { ModelDeps, ScenarioModel, SnapshotEntry } from '../contracts/model.js';
+import type { ModelDefinition, ModelDeps, ScenarioModel } from '../contracts/model.js';
 import type { DeviceType, EnrichedReading } from '../contracts/registry.js';
-import type { InactivityScenario } from '../contracts/scenario.js';
+import type { ActiveHours, LevelMap, ScenarioOf } from '../contracts/scenario.js';
 import { formatDuration } from '../core/duration.js';
 import { ERR_SCENARIO_INVALID } from '../core/errors.js';
-import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
 import { compileReadingPredicate, ExpressionError, type ReadingPredicate } from '../core/expression.js';
 import { activeTimeBetween, addActiveTime, describeActiveHours, parseActiveHours } from './active-hours.js';
 import { durationLadder, nextStepIndex } from './duration-ladder.js';
+import { detection, KeyedStates, type KeyedState } from './keyed-states.js';
 import { evidenceOf, keyOf } from './model-key.js';
 import { readingFromJson, readingToJson, verdictFromJson, type ReadingJson } from './model-snapshot.js';
+import { durationField, durationLevels, growingDurations, isObject, positiveDuration, TIME_OF_DAY_PATTERN } from './scenario-fields.js';
 
+/** The inactivity model's own scenario fields. */
+export interface InactivityParameters {
+  /** CEL: which readings count as activity (e.g. `metrics.flow_lpm > 0.1`). */
+  active: string;
+  /** Inactive time (counted inside active hours only) at which each level is reached. */
+  levels: LevelMap<number>;
+  /** Only this daily window counts, in the place's time zone; absent: the whole day counts. */
+  activeHours?: ActiveHours;
+  /**
+   * A gap between readings longer than this is silence (the device may be offline), not evidence
+   * of inactivity: only `maxSilenceMs` of such a gap is counted.
+   */
+  maxSilenceMs: number;
+}
 
-interface InactivityState extends TimerEntry {
-  key: string;
+declare module '../contracts/scenario.js' {
+  interface ModelParameters {
+    inactivity: InactivityParameters;
+  }
+}
+
+export type InactivityScenario = ScenarioOf<'inactivity'>;
+
+interface InactivityState extends KeyedState {
   /** Undefined until a reading decides it: a first reading without activity decides nothing. */
   verdict: Verdict | undefined;
   /** Event time of the newest activity (or of the first reading: nothing earlier is known). */
@@ -67,8 +89,6 @@ export function createInactivityModel(scenario: InactivityScenario, deps: ModelD
   const noun = activityNoun(scenario.appliesTo.deviceTypes);
   const activeHoursFact = window ? `${window.from}-${window.to}` : undefined;
   const { scheduler, emit } = deps;
-  const states = new Map<string, InactivityState>();
-  let disposed = false;
 
   /** Index of the first step above `verdict`; steps.length when the top level is reached. */
   const nextStep = (verdict: Verdict | undefined): number => nextStepIndex(steps, verdict);
@@ -79,8 +99,8 @@ export function createInactivityModel(scenario: InactivityScenario, deps: ModelD
 
   const arm = (state: InactivityState): void => {
     const i = nextStep(state.verdict);
-    if (i < steps.length) queue.arm(state, reachedAt(state, i));
-    else queue.disarm(state);
+    if (i < steps.length) keyed.timers.arm(state, reachedAt(state, i));
+    else keyed.timers.disarm(state);
   };
 
   const evidence = (state: InactivityState): EvidenceReading[] => {
@@ -95,16 +115,7 @@ export function createInactivityModel(scenario: InactivityScenario, deps: ModelD
       facts.activeHours = activeHoursFact;
       facts.timeZone = state.lastReading.ctx.timeZone;
     }
-    emit({
-      scenarioId: scenario.id,
-      key: state.key,
-      verdict: state.verdict!,
-      eventTime,
-      detectedAt: scheduler.now(),
-      summary,
-      evidence: { readings: evidence(state), facts },
-      ctx: state.lastReading.ctx,
-    });
+    emit(detection(scenario.id, state.key, state.verdict!, eventTime, scheduler.now(), summary, { readings: evidence(state), facts }, state.lastReading.ctx));
   };
 
   const emitActive = (state: InactivityState, reading: EnrichedReading): void => {
@@ -130,88 +141,127 @@ export function createInactivityModel(scenario: InactivityScenario, deps: ModelD
     // Silence froze the count: the next reading arms the key again.
     if (countedUntil < now) return;
     const due = reachedAt(state, i);
-    queue.arm(state, due > now ? due : now + 1);
+    keyed.timers.arm(state, due > now ? due : now + 1);
   };
 
-  const queue = new TimerQueue<InactivityState>(scheduler, onDue);
+  const keyed: KeyedStates<InactivityState> = new KeyedStates<InactivityState>(scheduler, onDue, {
+    toJson: (s) => ({
+      verdict: s.verdict ?? null, lastActive: s.lastActive, lastSeen: s.lastSeen, excluded: s.excluded,
+      lastReading: readingToJson(s.lastReading), lastActiveReading: s.lastActiveReading ? readingToJson(s.lastActiveReading) : null,
+    }),
+    // The engine's downtime needs no special case here: the gap until the next reading is longer
+    // than maxSilence, so it is counted as silence, not as inactivity.
+    fromJson: (key, json, context) => {
+      const reading = readingFromJson(json.lastReading as ReadingJson | undefined, context);
+      if (!reading || typeof json.lastActive !== 'number' || typeof json.lastSeen !== 'number') return undefined;
+      return {
+        key, verdict: verdictFromJson(json.verdict), lastActive: json.lastActive, lastSeen: json.lastSeen,
+        excluded: typeof json.excluded === 'number' ? json.excluded : 0,
+        lastActiveReading: readingFromJson(json.lastActiveReading as ReadingJson | undefined, context), lastReading: reading, dueAt: 0, heapIndex: -1,
+      };
+    },
+    rearm: (state) => {
+      if (nextStep(state.verdict) < steps.length) arm(state);
+    },
+  });
+  const states = keyed.map;
 
-  return {
-    onReading(reading: EnrichedReading): void {
-      if (disposed) return;
-      const key = keyOf(scenario.keyBy, reading);
-      const active = isActive(reading);
-      let state = states.get(key);
-      if (state === undefined) {
-        // Nothing before the first reading is known: the count starts there.
-        state = {
-          key, verdict: undefined, lastActive: reading.ts, lastSeen: reading.ts, excluded: 0,
-          lastActiveReading: active ? reading : undefined, lastReading: reading, dueAt: 0, heapIndex: -1,
-        };
-        states.set(key, state);
-        if (active) emitActive(state, reading);
-        arm(state);
-        return;
+  return keyed.model((reading) => {
+    const key = keyOf(scenario.keyBy, reading);
+    const active = isActive(reading);
+    let state = states.get(key);
+    if (state === undefined) {
+      // Nothing before the first reading is known: the count starts there.
+      state = {
+        key, verdict: undefined, lastActive: reading.ts, lastSeen: reading.ts, excluded: 0,
+        lastActiveReading: active ? reading : undefined, lastReading: reading, dueAt: 0, heapIndex: -1,
+      };
+      states.set(key, state);
+      if (active) emitActive(state, reading);
+      arm(state);
+      return;
+    }
+    if (reading.ts > state.lastSeen) {
+      const silentFrom = state.lastSeen + maxSilenceMs;
+      if (!active && reading.ts > silentFrom) {
+        const from = silentFrom > state.lastActive ? silentFrom : state.lastActive;
+        state.excluded += activeTimeBetween(from, reading.ts, window, reading.ctx.timeZone);
       }
-      if (reading.ts > state.lastSeen) {
-        const silentFrom = state.lastSeen + maxSilenceMs;
-        if (!active && reading.ts > silentFrom) {
-          const from = silentFrom > state.lastActive ? silentFrom : state.lastActive;
-          state.excluded += activeTimeBetween(from, reading.ts, window, reading.ctx.timeZone);
-        }
-        state.lastSeen = reading.ts;
-        state.lastReading = reading;
+      state.lastSeen = reading.ts;
+      state.lastReading = reading;
+    }
+    // An active reading at the first reading's own time also counts: it decides the verdict.
+    if (active && (reading.ts > state.lastActive || (reading.ts === state.lastActive && state.lastActiveReading === undefined))) {
+      // Event time decides: a late active reading (NB-IoT batch) still moves lastActive forward.
+      if (reading.ts > state.lastActive) {
+        state.lastActive = reading.ts;
+        state.excluded = 0;
       }
-      // An active reading at the first reading's own time also counts: it decides the verdict.
-      if (active && (reading.ts > state.lastActive || (reading.ts === state.lastActive && state.lastActiveReading === undefined))) {
-        // Event time decides: a late active reading (NB-IoT batch) still moves lastActive forward.
-        if (reading.ts > state.lastActive) {
-          state.lastActive = reading.ts;
-          state.excluded = 0;
-        }
-        state.lastActiveReading = reading;
-        if (state.verdict !== 'ok') {
-          const wasLevel = state.verdict !== undefined;
-          emitActive(state, reading);
-          // The armed entry waits for a level above the old one; the lowest level comes first now.
-          if (wasLevel) arm(state);
-        }
+      state.lastActiveReading = reading;
+      if (state.verdict !== 'ok') {
+        const wasLevel = state.verdict !== undefined;
+        emitActive(state, reading);
+        // The armed entry waits for a level above the old one; the lowest level comes first now.
+        if (wasLevel) arm(state);
       }
-      if (state.heapIndex < 0 && nextStep(state.verdict) < steps.length) arm(state);
-    },
-    get size(): number {
-      return states.size;
-    },
-    snapshot(): SnapshotEntry[] {
-      return [...states.values()].map((s) => ({
-        key: s.key,
-        state: {
-          verdict: s.verdict ?? null, lastActive: s.lastActive, lastSeen: s.lastSeen, excluded: s.excluded,
-          lastReading: readingToJson(s.lastReading), lastActiveReading: s.lastActiveReading ? readingToJson(s.lastActiveReading) : null,
-        },
-      }));
-    },
-    restore(entries, context): number {
-      // The engine's downtime needs no special case here: the gap until the next reading is longer
-      // than maxSilence, so it is counted as silence, not as inactivity.
-      let restored = 0;
-      for (const { key, state: json } of entries) {
-        const reading = readingFromJson(json.lastReading as ReadingJson | undefined, context);
-        if (!reading || states.has(key) || typeof json.lastActive !== 'number' || typeof json.lastSeen !== 'number') continue;
-        const state: InactivityState = {
-          key, verdict: verdictFromJson(json.verdict), lastActive: json.lastActive, lastSeen: json.lastSeen,
-          excluded: typeof json.excluded === 'number' ? json.excluded : 0,
-          lastActiveReading: readingFromJson(json.lastActiveReading as ReadingJson | undefined, context), lastReading: reading, dueAt: 0, heapIndex: -1,
-        };
-        states.set(key, state);
-        if (nextStep(state.verdict) < steps.length) arm(state);
-        restored++;
-      }
-      return restored;
-    },
-    dispose(): void {
-      disposed = true;
-      queue.dispose();
-      states.clear();
-    },
-  };
+    }
+    if (state.heapIndex < 0 && nextStep(state.verdict) < steps.length) arm(state);
+  });
 }
+
+/** The inactivity model kind: no activity reading for a time, counted inside active hours. */
+export const inactivity: ModelDefinition<'inactivity'> = {
+  kind: 'inactivity',
+  summary: 'inactivity: no activity reading for a time (inside active hours)',
+  fields: {
+    active: {
+      $ref: '#/$defs/cel',
+      description: '(inactivity only) CEL condition over a reading (`metrics`, `ts`, `device`, `subject`, `place`): the readings that count as activity.',
+      examples: ['metrics.flow_lpm > 0.1'],
+    },
+    activeHours: {
+      type: 'object',
+      description:
+        "(inactivity only) Daily window, in the place's time zone, in which inactive time is counted; `to` before `from` " +
+        'spans midnight. Absent: the whole day counts.',
+      required: ['from', 'to'],
+      properties: {
+        from: { type: 'string', description: 'Start of the window, HH:MM (24 h).', pattern: TIME_OF_DAY_PATTERN },
+        to: { type: 'string', description: 'End of the window, HH:MM (24 h).', pattern: TIME_OF_DAY_PATTERN },
+      },
+      additionalProperties: false,
+    },
+    maxSilence: {
+      $ref: '#/$defs/duration',
+      description:
+        '(inactivity only) A gap between readings longer than this is silence (the device may be offline), not inactivity: ' +
+        "only this much of such a gap is counted. Must exceed the device's reporting interval.",
+      default: '1h',
+    },
+  },
+  required: ['active'],
+  levels: {
+    description: 'Inactive time (counted inside active hours only) at which each level is reached.',
+    value: { $ref: '#/$defs/duration', description: 'Inactive time' },
+  },
+  defaults: { maxSilence: '1h' },
+  expressions: () => [{ path: ['active'], scope: 'reading' }],
+  check(doc) {
+    const found = [...growingDurations(doc), ...positiveDuration(doc, ['maxSilence'])];
+    const hours = doc.activeHours;
+    if (isObject(hours) && typeof hours.from === 'string' && hours.from === hours.to) {
+      found.push({ path: ['activeHours', 'to'], message: 'must differ from activeHours.from (leave activeHours out to count the whole day)' });
+    }
+    return found;
+  },
+  normalise(doc) {
+    const hours = isObject(doc.activeHours) ? (doc.activeHours as unknown as ActiveHours) : undefined;
+    return {
+      active: doc.active as string,
+      levels: durationLevels(doc),
+      ...(hours !== undefined && { activeHours: { from: hours.from, to: hours.to } }),
+      maxSilenceMs: durationField(doc, 'maxSilence', '1h'),
+    };
+  },
+  create: (scenario, deps, onExpressionError) => createInactivityModel(scenario, deps, onExpressionError),
+};

@@ -1,22 +1,34 @@
 import type { Verdict } from '../contracts/level.js';
-import type { ModelDeps, ScenarioModel, SnapshotEntry } from '../contracts/model.js';
+import type { ModelDefinition, ModelDeps, ScenarioModel } from '../contracts/model.js';
 import type { EnrichedReading } from '../contracts/registry.js';
-import type { OfflineScenario } from '../contracts/scenario.js';
+import type { LevelMap, ScenarioOf } from '../contracts/scenario.js';
 import { formatDuration } from '../core/duration.js';
-import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
 import { durationLadder, nextStepIndex } from './duration-ladder.js';
+import { detection, KeyedStates, type KeyedState } from './keyed-states.js';
 import { evidenceOf } from './model-key.js';
 import { readingFromJson, readingToJson, verdictFromJson, type ReadingJson } from './model-snapshot.js';
+import { durationLevels, growingDurations } from './scenario-fields.js';
 
+/** The offline model's own scenario fields. */
+export interface OfflineParameters {
+  /** Silence (no message at all) after which each level is reached. */
+  levels: LevelMap<number>;
+}
 
-interface OfflineState extends TimerEntry {
-  deviceId: string;
+declare module '../contracts/scenario.js' {
+  interface ModelParameters {
+    offline: OfflineParameters;
+  }
+}
+
+export type OfflineScenario = ScenarioOf<'offline'>;
+
+interface OfflineState extends KeyedState {
   verdict: Verdict;
   /** Newest event time seen from the device. */
   lastSeen: number;
   lastReading: EnrichedReading;
 }
-
 
 /**
  * Offline model: no message at all from a device for a duration. Always keyed by device (a
@@ -30,22 +42,12 @@ interface OfflineState extends TimerEntry {
 export function createOfflineModel(scenario: OfflineScenario, deps: ModelDeps): ScenarioModel {
   const steps = durationLadder(scenario, scenario.levels);
   const { scheduler, emit } = deps;
-  const states = new Map<string, OfflineState>();
-  let disposed = false;
 
   const nextStep = (verdict: Verdict): number => nextStepIndex(steps, verdict);
 
   const emitVerdict = (state: OfflineState, eventTime: number, summary: string, silentMs: number): void => {
-    emit({
-      scenarioId: scenario.id,
-      key: state.deviceId,
-      verdict: state.verdict,
-      eventTime,
-      detectedAt: scheduler.now(),
-      summary,
-      evidence: { readings: [evidenceOf(state.lastReading)], facts: { silentMs, lastSeenAt: state.lastSeen } },
-      ctx: state.lastReading.ctx,
-    });
+    const evidence = { readings: [evidenceOf(state.lastReading)], facts: { silentMs, lastSeenAt: state.lastSeen } };
+    emit(detection(scenario.id, state.key, state.verdict, eventTime, scheduler.now(), summary, evidence, state.lastReading.ctx));
   };
 
   const onDue = (state: OfflineState, now: number): void => {
@@ -58,65 +60,62 @@ export function createOfflineModel(scenario: OfflineScenario, deps: ModelDeps): 
       state.verdict = step.level;
       emitVerdict(state, state.lastSeen + step.ms, `no message for ${formatDuration(step.ms)}`, step.ms);
     }
-    if (i < steps.length) queue.arm(state, state.lastSeen + steps[i]!.ms);
+    if (i < steps.length) keyed.timers.arm(state, state.lastSeen + steps[i]!.ms);
   };
 
-  const queue = new TimerQueue<OfflineState>(scheduler, onDue);
+  const keyed: KeyedStates<OfflineState> = new KeyedStates<OfflineState>(scheduler, onDue, {
+    toJson: (s) => ({ verdict: s.verdict, lastSeen: s.lastSeen, lastReading: readingToJson(s.lastReading) }),
+    // The engine's own downtime is not the device's silence: a device that was reporting counts
+    // again from the restart (no false offline storm after a long upgrade); one already offline
+    // keeps its silence and escalates on schedule.
+    fromJson: (_key, json, context) => {
+      const reading = readingFromJson(json.lastReading as ReadingJson | undefined, context);
+      if (!reading) return undefined;
+      const verdict = verdictFromJson(json.verdict) ?? 'ok';
+      const lastSeen = typeof json.lastSeen === 'number' ? json.lastSeen : reading.ts;
+      return { key: reading.deviceId, verdict, lastSeen: verdict === 'ok' ? Math.max(lastSeen, scheduler.now()) : lastSeen, lastReading: reading, dueAt: 0, heapIndex: -1 };
+    },
+    rearm: (state) => {
+      const next = nextStep(state.verdict);
+      if (next < steps.length) keyed.timers.arm(state, state.lastSeen + steps[next]!.ms);
+    },
+  });
+  const states = keyed.map;
 
-  return {
-    onReading(reading: EnrichedReading): void {
-      if (disposed) return;
-      let state = states.get(reading.deviceId);
-      if (state === undefined) {
-        // The first message decides: the device is reporting (clears an alert restored from the store).
-        state = { deviceId: reading.deviceId, verdict: 'ok', lastSeen: reading.ts, lastReading: reading, dueAt: 0, heapIndex: -1 };
-        states.set(reading.deviceId, state);
-        emitVerdict(state, reading.ts, 'device reporting', 0);
-        queue.arm(state, reading.ts + steps[0]!.ms);
-        return;
-      }
-      const silentMs = reading.ts - state.lastSeen;
-      if (reading.ts > state.lastSeen) {
-        state.lastSeen = reading.ts;
-        state.lastReading = reading;
-      }
-      if (state.verdict !== 'ok') {
-        state.verdict = 'ok';
-        emitVerdict(state, reading.ts, `message received after ${formatDuration(Math.max(0, silentMs))} of silence`, Math.max(0, silentMs));
-        queue.arm(state, state.lastSeen + steps[0]!.ms);
-      } else if (state.heapIndex < 0) {
-        queue.arm(state, state.lastSeen + steps[0]!.ms);
-      }
-    },
-    get size(): number {
-      return states.size;
-    },
-    snapshot(): SnapshotEntry[] {
-      return [...states.values()].map((s) => ({ key: s.deviceId, state: { verdict: s.verdict, lastSeen: s.lastSeen, lastReading: readingToJson(s.lastReading) } }));
-    },
-    restore(entries, context): number {
-      // The engine's own downtime is not the device's silence: a device that was reporting
-      // counts again from the restart (no false offline storm after a long upgrade); one already
-      // offline keeps its silence and escalates on schedule.
-      const now = scheduler.now();
-      let restored = 0;
-      for (const { key, state: json } of entries) {
-        const reading = readingFromJson(json.lastReading as ReadingJson | undefined, context);
-        if (!reading || states.has(key)) continue;
-        const verdict = verdictFromJson(json.verdict) ?? 'ok';
-        const lastSeen = typeof json.lastSeen === 'number' ? json.lastSeen : reading.ts;
-        const state: OfflineState = { deviceId: reading.deviceId, verdict, lastSeen: verdict === 'ok' ? Math.max(lastSeen, now) : lastSeen, lastReading: reading, dueAt: 0, heapIndex: -1 };
-        states.set(state.deviceId, state);
-        const next = nextStep(verdict);
-        if (next < steps.length) queue.arm(state, state.lastSeen + steps[next]!.ms);
-        restored++;
-      }
-      return restored;
-    },
-    dispose(): void {
-      disposed = true;
-      queue.dispose();
-      states.clear();
-    },
-  };
+  return keyed.model((reading) => {
+    let state = states.get(reading.deviceId);
+    if (state === undefined) {
+      // The first message decides: the device is reporting (clears an alert restored from the store).
+      state = { key: reading.deviceId, verdict: 'ok', lastSeen: reading.ts, lastReading: reading, dueAt: 0, heapIndex: -1 };
+      states.set(reading.deviceId, state);
+      emitVerdict(state, reading.ts, 'device reporting', 0);
+      keyed.timers.arm(state, reading.ts + steps[0]!.ms);
+      return;
+    }
+    const silentMs = reading.ts - state.lastSeen;
+    if (reading.ts > state.lastSeen) {
+      state.lastSeen = reading.ts;
+      state.lastReading = reading;
+    }
+    if (state.verdict !== 'ok') {
+      state.verdict = 'ok';
+      emitVerdict(state, reading.ts, `message received after ${formatDuration(Math.max(0, silentMs))} of silence`, Math.max(0, silentMs));
+      keyed.timers.arm(state, state.lastSeen + steps[0]!.ms);
+    } else if (state.heapIndex < 0) {
+      keyed.timers.arm(state, state.lastSeen + steps[0]!.ms);
+    }
+  });
 }
+
+/** The offline model kind: silence of a device, whatever it reports. */
+export const offline: ModelDefinition<'offline'> = {
+  kind: 'offline',
+  summary: 'offline: no message at all for a time',
+  fields: {},
+  levels: { description: 'Silence (no message at all) after which each level is reached.', value: { $ref: '#/$defs/duration', description: 'Silence' } },
+  defaults: {},
+  expressions: () => [],
+  check: growingDurations,
+  normalise: (doc) => ({ levels: durationLevels(doc) }),
+  create: (scenario, deps) => createOfflineModel(scenario, deps),
+};

@@ -1,16 +1,42 @@
 import type { Detection, EvidenceReading } from '../contracts/detection.js';
-import type { Level, Verdict } from '../contracts/level.js';
-import type { ModelDeps, ScenarioModel, SnapshotEntry } from '../contracts/model.js';
+import { LEVELS, type Level, type Verdict } from '../contracts/level.js';
+import type { ExpressionSite, ModelDefinition, ModelDeps, ScenarioModel, ScenarioProblem } from '../contracts/model.js';
 import type { MetricValue } from '../contracts/reading.js';
 import type { EnrichedReading } from '../contracts/registry.js';
-import type { ThresholdScenario } from '../contracts/scenario.js';
-import { LEVELS_HIGHEST_FIRST, levelRank } from '../core/levels.js';
+import type { LevelMap, ScenarioOf } from '../contracts/scenario.js';
+import { LEVELS_HIGHEST_FIRST, isLevel, levelRank } from '../core/levels.js';
 import { ERR_SCENARIO_INVALID } from '../core/errors.js';
-import { formatDuration } from '../core/duration.js';
-import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
+import { formatDuration, parseDuration } from '../core/duration.js';
 import { compileReadingPredicate, ExpressionError, type ReadingPredicate } from '../core/expression.js';
+import { detection, KeyedStates, type KeyedState } from './keyed-states.js';
 import { evidenceOf, keyOf } from './model-key.js';
 import { nanToNull, nullToNan, readingFromJson, readingToJson, verdictFromJson, type ReadingJson } from './model-snapshot.js';
+import { durationField, isObject, levelMapSchema, mapLevels, METRIC_NAME_PATTERN, positiveDuration } from './scenario-fields.js';
+
+/** The threshold model's own scenario fields. */
+export interface ThresholdParameters {
+  /** Metric bound to `value` in expressions; expressions may also use `metrics.<name>`. */
+  metric?: string;
+  /** Raise conditions per level (CEL), checked highest level first. */
+  levels: LevelMap<string>;
+  /** Per level: the condition must hold this long (event time) before the level is raised. */
+  for: LevelMap<number>;
+  /** Per level: the level is left only when this holds (hysteresis); default: raise condition false. */
+  reset: LevelMap<string>;
+  /**
+   * A `for` duration counts only while readings keep confirming the condition at most this far
+   * apart: a device that goes silent does not complete "water running for 2 h" on its last word.
+   */
+  maxGapMs: number;
+}
+
+declare module '../contracts/scenario.js' {
+  interface ModelParameters {
+    threshold: ThresholdParameters;
+  }
+}
+
+export type ThresholdScenario = ScenarioOf<'threshold'>;
 
 /** Readings per key kept as evidence: the newest in full, the ones before it as (device, ts, value). */
 const EVIDENCE_READINGS = 5;
@@ -131,8 +157,7 @@ interface LevelSpec {
   forMs: number;
 }
 
-interface ThresholdState extends TimerEntry {
-  key: string;
+interface ThresholdState extends KeyedState {
   verdict: Verdict;
   /** Event time of the newest reading; older readings no longer change state. */
   latestTs: number;
@@ -199,7 +224,6 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
   const specs = compileLevels(scenario, onExpressionError);
   const metric = scenario.metric;
   const { scheduler, emit } = deps;
-  const states = new Map<string, ThresholdState>();
   // Without a metric there is no single value to keep: the evidence is the deciding reading alone.
   let recent = metric === undefined ? undefined : new RecentValues(EVIDENCE_READINGS, scenario.keyBy === 'subject');
   const since = new SinceTable(specs.length);
@@ -207,8 +231,6 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
   // A `for` duration needs readings confirming it no further apart than this (silence is not evidence).
   const maxGap = scenario.maxGapMs;
   const specIndex = new Map<Verdict, number>(specs.map((spec, i) => [spec.level, i]));
-  let disposed = false;
-
   const satisfied = (state: ThresholdState, index: number, at: number): boolean => {
     const spec = specs[index]!;
     if ((state.held & spec.bit) === 0) return false;
@@ -261,8 +283,8 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       if (at - state.latestTs > maxGap) continue;
       if (at < due) due = at;
     }
-    if (due === Infinity) queue.disarm(state);
-    else if (state.heapIndex < 0 || state.dueAt !== due) queue.arm(state, due);
+    if (due === Infinity) keyed.timers.disarm(state);
+    else if (state.heapIndex < 0 || state.dueAt !== due) keyed.timers.arm(state, due);
   };
 
   const describe = (index: number): string => {
@@ -297,16 +319,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       summary = `${subjectText(value)}: no level condition holds`;
     }
     if (viaReset !== undefined) facts.reset = viaReset;
-    emit({
-      scenarioId: scenario.id,
-      key: state.key,
-      verdict: state.verdict,
-      eventTime,
-      detectedAt: scheduler.now(),
-      summary,
-      evidence: { readings: evidence(state), facts },
-      ctx: state.lastReading.ctx,
-    });
+    emit(detection(scenario.id, state.key, state.verdict, eventTime, scheduler.now(), summary, { readings: evidence(state), facts }, state.lastReading.ctx));
   };
 
   const onDue = (state: ThresholdState): void => {
@@ -322,87 +335,138 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
     armPending(state);
   };
 
-  const queue = new TimerQueue<ThresholdState>(scheduler, onDue);
+  const keyed: KeyedStates<ThresholdState> = new KeyedStates<ThresholdState>(scheduler, onDue, {
+    toJson: (s) => ({ verdict: s.verdict, latestTs: s.latestTs, held: s.held, since: specs.map((_, i) => nanToNull(since.get(s.sinceRow, i))), lastReading: readingToJson(s.lastReading) }),
+    fromJson: (key, json, context) => {
+      const reading = readingFromJson(json.lastReading as ReadingJson | undefined, context);
+      const sinceJson = json.since;
+      // `held` and `since` are positional per level spec: the fingerprint check upstream keeps
+      // them aligned; a length mismatch still drops the entry rather than misreading it.
+      if (!reading || !Array.isArray(sinceJson) || sinceJson.length !== specs.length || typeof json.held !== 'number') return undefined;
+      const value = metric === undefined ? undefined : reading.metrics[metric];
+      const state: ThresholdState = {
+        key, verdict: verdictFromJson(json.verdict) ?? 'ok', latestTs: typeof json.latestTs === 'number' ? json.latestTs : reading.ts,
+        held: json.held, sinceRow: since.allocate(), lastReading: reading, lastValue: value,
+        recentRow: recent ? recent.allocate() : -1, recentSeq: 0, dueAt: 0, heapIndex: -1,
+      };
+      sinceJson.forEach((t, i) => since.set(state.sinceRow, i, nullToNan(t)));
+      if (recent !== undefined && value !== undefined) recent.put(state.recentRow, state.recentSeq++, reading.deviceId, reading.ts, value);
+      return state;
+    },
+    rearm: (state) => armPending(state),
+  }, () => {
+    recent = undefined;
+  });
+  const states = keyed.map;
 
-  return {
-    onReading(reading: EnrichedReading): void {
-      if (disposed) return;
-      let value: MetricValue | undefined;
-      if (metric !== undefined) {
-        value = reading.metrics[metric];
-        // A reading without the metric (a detector's battery heartbeat) says nothing about it.
-        if (value === undefined) return;
-      }
-      const key = keyOf(scenario.keyBy, reading);
-      let state = states.get(key);
-      if (state !== undefined && reading.ts < state.latestTs) return; // late data never moves state back
-      const gapped = state !== undefined && reading.ts - state.latestTs > maxGap;
-      let held = 0;
-      for (const spec of specs) if (spec.raise(reading, value)) held |= spec.bit;
-      const first = state === undefined;
-      if (state === undefined) {
-        state = {
-          key, verdict: 'ok', latestTs: reading.ts, held, sinceRow: since.allocate(), lastReading: reading, lastValue: value,
-          recentRow: recent ? recent.allocate() : -1, recentSeq: 0, dueAt: 0, heapIndex: -1,
-        };
-        states.set(key, state);
-      }
-      state.latestTs = reading.ts;
-      state.held = held;
-      state.lastReading = reading;
-      state.lastValue = value;
-      if (recent !== undefined) recent.put(state.recentRow, state.recentSeq++, reading.deviceId, reading.ts, value!);
-      for (let i = 0; i < specs.length; i++) {
-        if (specs[i]!.forMs === 0) continue;
-        if ((held & specs[i]!.bit) === 0) since.set(state.sinceRow, i, NaN);
-        else if (gapped || Number.isNaN(since.get(state.sinceRow, i))) since.set(state.sinceRow, i, reading.ts);
-      }
-      const prev = state.verdict;
-      const index = determine(state, prev, reading, value);
-      const next: Verdict = index >= 0 ? specs[index]!.level : 'ok';
-      if (first || next !== prev) {
-        state.verdict = next;
-        const left = levelRank(next) < levelRank(prev) ? specs[specIndex.get(prev)!]!.resetText : undefined;
-        emitVerdict(state, index, reading.ts, left);
-      }
-      armPending(state);
-    },
-    get size(): number {
-      return states.size;
-    },
-    snapshot(): SnapshotEntry[] {
-      return [...states.values()].map((s) => ({
-        key: s.key,
-        state: { verdict: s.verdict, latestTs: s.latestTs, held: s.held, since: specs.map((_, i) => nanToNull(since.get(s.sinceRow, i))), lastReading: readingToJson(s.lastReading) },
-      }));
-    },
-    restore(entries, context): number {
-      let restored = 0;
-      for (const { key, state: json } of entries) {
-        const reading = readingFromJson(json.lastReading as ReadingJson | undefined, context);
-        const sinceJson = json.since;
-        // `held` and `since` are positional per level spec: the fingerprint check upstream keeps
-        // them aligned; a length mismatch still drops the entry rather than misreading it.
-        if (!reading || states.has(key) || !Array.isArray(sinceJson) || sinceJson.length !== specs.length || typeof json.held !== 'number') continue;
-        const value = metric === undefined ? undefined : reading.metrics[metric];
-        const state: ThresholdState = {
-          key, verdict: verdictFromJson(json.verdict) ?? 'ok', latestTs: typeof json.latestTs === 'number' ? json.latestTs : reading.ts,
-          held: json.held, sinceRow: since.allocate(), lastReading: reading, lastValue: value,
-          recentRow: recent ? recent.allocate() : -1, recentSeq: 0, dueAt: 0, heapIndex: -1,
-        };
-        sinceJson.forEach((t, i) => since.set(state.sinceRow, i, nullToNan(t)));
-        if (recent !== undefined && value !== undefined) recent.put(state.recentRow, state.recentSeq++, reading.deviceId, reading.ts, value);
-        states.set(key, state);
-        armPending(state);
-        restored++;
-      }
-      return restored;
-    },
-    dispose(): void {
-      disposed = true;
-      queue.dispose();
-      states.clear();
-      recent = undefined;
-    },
-  };
+  return keyed.model((reading) => {
+    let value: MetricValue | undefined;
+    if (metric !== undefined) {
+      value = reading.metrics[metric];
+      // A reading without the metric (a detector's battery heartbeat) says nothing about it.
+      if (value === undefined) return;
+    }
+    const key = keyOf(scenario.keyBy, reading);
+    let state = states.get(key);
+    if (state !== undefined && reading.ts < state.latestTs) return; // late data never moves state back
+    const gapped = state !== undefined && reading.ts - state.latestTs > maxGap;
+    let held = 0;
+    for (const spec of specs) if (spec.raise(reading, value)) held |= spec.bit;
+    const first = state === undefined;
+    if (state === undefined) {
+      state = {
+        key, verdict: 'ok', latestTs: reading.ts, held, sinceRow: since.allocate(), lastReading: reading, lastValue: value,
+        recentRow: recent ? recent.allocate() : -1, recentSeq: 0, dueAt: 0, heapIndex: -1,
+      };
+      states.set(key, state);
+    }
+    state.latestTs = reading.ts;
+    state.held = held;
+    state.lastReading = reading;
+    state.lastValue = value;
+    if (recent !== undefined) recent.put(state.recentRow, state.recentSeq++, reading.deviceId, reading.ts, value!);
+    for (let i = 0; i < specs.length; i++) {
+      if (specs[i]!.forMs === 0) continue;
+      if ((held & specs[i]!.bit) === 0) since.set(state.sinceRow, i, NaN);
+      else if (gapped || Number.isNaN(since.get(state.sinceRow, i))) since.set(state.sinceRow, i, reading.ts);
+    }
+    const prev = state.verdict;
+    const index = determine(state, prev, reading, value);
+    const next: Verdict = index >= 0 ? specs[index]!.level : 'ok';
+    if (first || next !== prev) {
+      state.verdict = next;
+      const left = levelRank(next) < levelRank(prev) ? specs[specIndex.get(prev)!]!.resetText : undefined;
+      emitVerdict(state, index, reading.ts, left);
+    }
+    armPending(state);
+  });
 }
+
+/** The threshold model kind: CEL conditions on each reading, highest level first, each with its own `for` and `reset`. */
+export const threshold: ModelDefinition<'threshold'> = {
+  kind: 'threshold',
+  summary: 'threshold: CEL conditions on each reading, optionally held for a while',
+  fields: {
+    metric: {
+      type: 'string',
+      description: '(threshold only) Metric bound to `value` in the level and reset expressions. Without it, expressions use `metrics.<name>`.',
+      pattern: METRIC_NAME_PATTERN,
+      examples: ['gas_lel_pct', 'flow_lpm'],
+    },
+    for: levelMapSchema('(threshold only) Per level: how long (event time) the raise condition must hold before the level is raised.', {
+      $ref: '#/$defs/duration',
+      description: 'Hold time',
+    }),
+    reset: levelMapSchema(
+      '(threshold only) Per level: the level is left only when this CEL condition holds (hysteresis, so a value hovering ' +
+        'at the threshold does not flap). Default: the raise condition is false.',
+      { $ref: '#/$defs/cel', description: 'Reset condition' },
+    ),
+    maxGap: {
+      $ref: '#/$defs/duration',
+      description:
+        '(threshold only) A `for` duration counts only while readings confirming the condition arrive at most this far apart; ' +
+        "a longer gap restarts it, so a silent device never completes one. Must exceed the device's reporting interval.",
+      default: '1h',
+    },
+  },
+  levels: { description: 'Raise condition per level (CEL), checked highest level first.', value: { $ref: '#/$defs/cel', description: 'Raise condition' } },
+  defaults: { maxGap: '1h' },
+  valueHint: '`value` is bound only when the scenario sets `metric`; use metrics.<name>',
+  expressions(doc) {
+    const scope: ExpressionSite['scope'] = doc.metric === undefined ? 'reading' : 'readingWithValue';
+    const sites: ExpressionSite[] = [];
+    for (const map of ['levels', 'reset'] as const) {
+      const levels = doc[map];
+      if (!isObject(levels)) continue;
+      for (const level of LEVELS) {
+        if (level in levels) sites.push({ path: [map, level], scope });
+      }
+    }
+    return sites;
+  },
+  check(doc) {
+    const levels = isObject(doc.levels) ? doc.levels : undefined;
+    const found: ScenarioProblem[] = [];
+    if (levels) {
+      const present = LEVELS.filter((level) => level in levels);
+      for (const map of ['for', 'reset'] as const) {
+        const perLevel = doc[map];
+        if (!isObject(perLevel)) continue;
+        for (const level of Object.keys(perLevel)) {
+          if (!isLevel(level) || level in levels) continue; // unknown level names: the schema reports them
+          found.push({ path: [map, level], atKey: true, message: `level ${level} has no raise condition in levels (levels has ${present.join(', ') || 'none'})` });
+        }
+      }
+    }
+    return [...found, ...positiveDuration(doc, ['maxGap'])];
+  },
+  normalise: (doc) => ({
+    ...(typeof doc.metric === 'string' && { metric: doc.metric }),
+    levels: mapLevels<string, string>(doc.levels, (expr) => expr),
+    for: mapLevels<string, number>(doc.for, parseDuration),
+    reset: mapLevels<string, string>(doc.reset, (expr) => expr),
+    maxGapMs: durationField(doc, 'maxGap', '1h'),
+  }),
+  create: (scenario, deps, onExpressionError) => createThresholdModel(scenario, deps, onExpressionError),
+};

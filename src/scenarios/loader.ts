@@ -2,11 +2,10 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Environment } from '@marcbachmann/cel-js';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import { LEVELS, type Level } from '../contracts/level.js';
+import { LEVELS } from '../contracts/level.js';
 import type { Scenario } from '../contracts/scenario.js';
-import { isDuration, parseDuration, formatDuration } from '../core/duration.js';
+import { isDuration, parseDuration } from '../core/duration.js';
 import { ERR_SCENARIO_INVALID, RiskwatchError, withDetails } from '../core/errors.js';
-import { isLevel } from '../core/levels.js';
 import {
   article,
   describeValue,
@@ -28,6 +27,8 @@ import {
 } from '../core/schema-file.js';
 import { checkExpression, ExpressionError } from '../core/expression.js';
 import { normaliseScenario } from './normalise.js';
+import { modelDefinition } from '../models/model-kinds.js';
+import type { ExpressionSite } from '../contracts/model.js';
 import {
   DURATION_PATTERN,
   METRIC_NAME_PATTERN,
@@ -36,7 +37,6 @@ import {
   SCENARIO_ID_PATTERN,
   TIME_OF_DAY_PATTERN,
   scenarioSchema,
-  type ScenarioDocument,
 } from './schema.js';
 
 /** One problem in one scenario file. `line`/`column` are 1-based; `field` is a dotted path (`levels.red`, `appliesTo.deviceTypes[1]`). */
@@ -180,7 +180,7 @@ function analyseScenario(text: string, file: string): Analysis {
 
   const issues = locateProblems(source, found);
   if (issues.length > 0) return { issues, locate };
-  return { scenario: normaliseScenario(data as unknown as ScenarioDocument, file), issues, locate };
+  return { scenario: normaliseScenario(data as Record<string, unknown>, file), issues, locate };
 }
 
 function explainSchemaError(err: ErrorObject, data: unknown): PathProblem | undefined {
@@ -253,30 +253,24 @@ function patternMessage(pattern: string, value: unknown): string {
   }
 }
 
-type Scope = 'reading' | 'readingWithValue' | 'context';
+type Scope = ExpressionSite['scope'] | 'context';
 
+/** Every CEL expression of the file against the variables it will be evaluated with: `appliesTo.when`, then the model kind's. */
 function checkExpressions(data: Record<string, unknown>): PathProblem[] {
+  const definition = modelDefinition(data.model);
   const found: PathProblem[] = [];
   const check = (path: DataPath, scope: Scope) => {
     const expr = valueAt(data, path);
     if (typeof expr !== 'string' || expr.length === 0) return; // the schema reports those
-    const problem = expressionProblem(expr, scope, data);
+    const problem = expressionProblem(expr, scope, definition?.valueHint);
     if (problem) found.push({ path, message: problem });
   };
   check(['appliesTo', 'when'], 'context');
-  if (data.model === 'threshold') {
-    const scope: Scope = data.metric === undefined ? 'reading' : 'readingWithValue';
-    for (const map of ['levels', 'reset'] as const) {
-      const levels = data[map];
-      if (!isObject(levels)) continue;
-      for (const level of LEVELS) if (level in levels) check([map, level], scope);
-    }
-  }
-  if (data.model === 'inactivity') check(['active'], 'reading');
+  for (const site of definition?.expressions(data) ?? []) check(site.path, site.scope);
   return found;
 }
 
-function expressionProblem(expr: string, scope: Scope, data: Record<string, unknown>): string | undefined {
+function expressionProblem(expr: string, scope: Scope, valueHint: string | undefined): string | undefined {
   try {
     checkExpression(expr);
   } catch (err) {
@@ -288,7 +282,7 @@ function expressionProblem(expr: string, scope: Scope, data: Record<string, unkn
   if (!result.valid) {
     const reason = result.error?.message.split('\n')[0] ?? 'invalid expression';
     const unknown = /^Unknown variable: (\w+)/.exec(reason)?.[1];
-    if (unknown === 'value' && data.model === 'threshold') return '`value` is bound only when the scenario sets `metric`; use metrics.<name>';
+    if (unknown === 'value' && valueHint) return valueHint;
     if (unknown && scope === 'context') {
       return `unknown variable "${unknown}": appliesTo.when is evaluated once per device, before any reading; it sees subject, device and place`;
     }
@@ -299,62 +293,12 @@ function expressionProblem(expr: string, scope: Scope, data: Record<string, unkn
   return undefined;
 }
 
+/** What the schema cannot state: the model kind's own checks, then the common ones. */
 function checkCrossFields(data: Record<string, unknown>): PathProblem[] {
-  const found: PathProblem[] = [];
-  const levels = isObject(data.levels) ? data.levels : undefined;
-
-  if (data.model === 'threshold' && levels) {
-    const present = LEVELS.filter((level) => level in levels);
-    for (const map of ['for', 'reset'] as const) {
-      const perLevel = data[map];
-      if (!isObject(perLevel)) continue;
-      for (const level of Object.keys(perLevel)) {
-        if (!isLevel(level) || level in levels) continue; // unknown level names: the schema reports them
-        found.push({
-          path: [map, level],
-          atKey: true,
-          message: `level ${level} has no raise condition in levels (levels has ${present.join(', ') || 'none'})`,
-        });
-      }
-    }
-  }
-
-  if ((data.model === 'inactivity' || data.model === 'offline') && levels) {
-    // A higher level is reached later: a ladder that does not grow would skip or never reach a level.
-    let previous: { level: Level; ms: number } | undefined;
-    for (const level of LEVELS) {
-      const text = levels[level];
-      if (typeof text !== 'string' || !isDuration(text)) continue;
-      const ms = parseDuration(text);
-      if (ms <= 0) {
-        found.push({ path: ['levels', level], message: 'must be longer than 0' });
-        continue;
-      }
-      if (previous && ms <= previous.ms) {
-        found.push({
-          path: ['levels', level],
-          message: `${formatDuration(ms)} must be longer than levels.${previous.level} (${formatDuration(previous.ms)}): durations must increase with the level`,
-        });
-      }
-      previous = { level, ms };
-    }
-  }
-
-  if (data.model === 'threshold') positiveDuration(data, ['maxGap'], found);
-  if (data.model === 'inactivity') {
-    positiveDuration(data, ['maxSilence'], found);
-    const hours = data.activeHours;
-    if (isObject(hours) && typeof hours.from === 'string' && hours.from === hours.to) {
-      found.push({ path: ['activeHours', 'to'], message: 'must differ from activeHours.from (leave activeHours out to count the whole day)' });
-    }
-  }
-  positiveDuration(data, ['alert', 'flapping', 'window'], found);
+  const found: PathProblem[] = [...(modelDefinition(data.model)?.check(data) ?? [])];
+  const window = valueAt(data, ['alert', 'flapping', 'window']);
+  if (typeof window === 'string' && isDuration(window) && parseDuration(window) <= 0) found.push({ path: ['alert', 'flapping', 'window'], message: 'must be longer than 0' });
   return found;
-}
-
-function positiveDuration(data: Record<string, unknown>, path: DataPath, found: PathProblem[]): void {
-  const text = valueAt(data, path);
-  if (typeof text === 'string' && isDuration(text) && parseDuration(text) <= 0) found.push({ path, message: 'must be longer than 0' });
 }
 
 // --- small helpers ------------------------------------------------------------------------------

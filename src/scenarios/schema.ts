@@ -1,61 +1,59 @@
-import { LEVELS, type Level } from '../contracts/level.js';
+import { LEVELS } from '../contracts/level.js';
+import type { ModelKind } from '../contracts/scenario.js';
 import { deviceTypeNames } from '../catalogue/device-catalogue.js';
-import type { DeviceType } from '../contracts/registry.js';
+import { DURATION_PATTERN } from '../core/duration.js';
+import { MODEL_KINDS, MODEL_NAMES } from '../models/model-kinds.js';
+import { levelMapSchema } from '../models/scenario-fields.js';
 
 /**
  * The YAML form of a scenario (what operators write in `rules/*.yaml`), as JSON Schema draft
- * 2020-12. This object is the published documentation: `schemas/scenario.schema.json` is a copy
- * (a test keeps them equal) that editors use for completion and inline validation.
+ * 2020-12, generated from the model registry (`models/model-kinds.ts`). This object is the
+ * published documentation: `schemas/scenario.schema.json` is a copy (a test keeps them equal) that
+ * editors use for completion and inline validation.
  *
  * Layout: every field is declared once under the top-level `properties` (so `additionalProperties:
- * false` catches typos and every field carries its description); the `allOf` if/then branches,
- * one per model, narrow `levels` and switch off the fields of the other models. A discriminator
- * (rather than `oneOf`) keeps errors precise: a threshold file is only checked as a threshold.
+ * false` catches typos and every field carries its description) — the common fields, then each
+ * model kind's own; the `allOf` if/then branches, one per kind, narrow `levels`, require the kind's
+ * fields and switch off the fields of the other kinds. A discriminator (rather than `oneOf`) keeps
+ * errors precise: a threshold file is only checked as a threshold.
  */
 
 /** `90s`, `15m`, `8h`, `1h30m`, `3d`, `500ms` — the grammar of `core/duration.ts` (`isDuration`). */
 export { DURATION_PATTERN } from '../core/duration.js';
-import { DURATION_PATTERN } from '../core/duration.js';
 /** 24-hour time of day, `00:00`–`23:59`. */
-export const TIME_OF_DAY_PATTERN = '^(?:[01]\\d|2[0-3]):[0-5]\\d$';
+export { TIME_OF_DAY_PATTERN } from '../models/scenario-fields.js';
 export const SCENARIO_ID_PATTERN = '^[a-z0-9][a-z0-9-]*$';
 /** A CEL identifier, so that `metrics.<name>` works for every metric. */
-export const METRIC_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+export { METRIC_NAME_PATTERN } from '../models/scenario-fields.js';
 
-export const MODELS = ['threshold', 'inactivity', 'offline'] as const;
+/** The model kinds, in the order the schema lists them. */
+export const MODELS: readonly ModelKind[] = MODEL_NAMES;
 
-/** Values used when a file leaves a field out; the schema's `default` annotations show the same. */
+/** Fields that only one model kind reads; the other kinds reject them. */
+export const MODEL_FIELDS = Object.fromEntries(MODEL_NAMES.map((kind) => [kind, Object.keys(MODEL_KINDS[kind].fields)])) as unknown as Readonly<Record<ModelKind, readonly string[]>>;
+
+/** Values used when a file leaves a field out — the common ones and each kind's; the schema's `default` annotations show the same. */
 export const SCENARIO_DEFAULTS = {
   keyBy: 'device',
   cooldown: '0s',
   flapping: { maxChanges: 6, window: '1h' },
   dispatch: true,
-  maxSilence: '1h',
-  maxGap: '1h',
-} as const;
+  ...Object.assign({}, ...MODEL_NAMES.map((kind) => MODEL_KINDS[kind].defaults)),
+} as { keyBy: 'device'; cooldown: string; flapping: { maxChanges: number; window: string }; dispatch: boolean; [field: string]: unknown };
 
-/** Fields that only one model reads; the others reject them. */
-export const MODEL_FIELDS: Readonly<Record<(typeof MODELS)[number], readonly string[]>> = {
-  threshold: ['metric', 'for', 'reset', 'maxGap'],
-  inactivity: ['active', 'activeHours', 'maxSilence'],
-  offline: [],
-};
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
 
-const levelMap = (description: string, value: Record<string, unknown>) => ({
-  type: 'object',
-  description,
-  properties: Object.fromEntries(LEVELS.map((level) => [level, { ...value, description: `${value.description as string} (${level})` }])),
-  additionalProperties: false,
-});
+/** Fields of the other kinds, switched off (`false`) in a kind's branch. */
+const notFor = (kind: ModelKind) =>
+  Object.fromEntries(MODEL_NAMES.filter((other) => other !== kind).flatMap((other) => MODEL_FIELDS[other].map((field) => [field, false])));
 
-const notFor = (model: string) =>
-  Object.fromEntries(
-    Object.entries(MODEL_FIELDS)
-      .filter(([owner]) => owner !== model)
-      .flatMap(([, fields]) => fields.map((field) => [field, false])),
-  );
+/** The published schema: a JSON document, read as such (tests walk it by field name). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type JsonSchemaDocument = Record<string, any>;
 
-export const scenarioSchema = {
+export const scenarioSchema: JsonSchemaDocument = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'urn:riskwatch:schema:scenario:v1',
   title: 'riskwatch scenario',
@@ -83,10 +81,8 @@ export const scenarioSchema = {
     },
     model: {
       type: 'string',
-      description:
-        'How the scenario decides. threshold: CEL conditions on each reading, optionally held for a while. ' +
-        'inactivity: no activity reading for a time (inside active hours). offline: no message at all for a time.',
-      enum: [...MODELS],
+      description: `How the scenario decides. ${MODEL_NAMES.map((kind) => `${MODEL_KINDS[kind].summary}.`).join(' ')}`,
+      enum: [...MODEL_NAMES],
     },
     appliesTo: {
       type: 'object',
@@ -116,60 +112,14 @@ export const scenarioSchema = {
       enum: ['device', 'subject'],
       default: SCENARIO_DEFAULTS.keyBy,
     },
-    metric: {
-      type: 'string',
-      description: '(threshold only) Metric bound to `value` in the level and reset expressions. Without it, expressions use `metrics.<name>`.',
-      pattern: METRIC_NAME_PATTERN,
-      examples: ['gas_lel_pct', 'flow_lpm'],
-    },
     levels: {
       type: 'object',
       description:
-        'Per level (blue, yellow, orange, red), at least one. threshold: the CEL raise condition, checked highest level first. ' +
-        'inactivity: the inactive time at which the level is reached. offline: the silence at which the level is reached. ' +
+        `Per level (${LEVELS.join(', ')}), at least one. ${MODEL_NAMES.map((kind) => `${kind}: ${lowerFirst(MODEL_KINDS[kind].levels.description)}`).join(' ')} ` +
         'Durations must grow with the level.',
       minProperties: 1,
     },
-    for: levelMap('(threshold only) Per level: how long (event time) the raise condition must hold before the level is raised.', {
-      $ref: '#/$defs/duration',
-      description: 'Hold time',
-    }),
-    reset: levelMap(
-      '(threshold only) Per level: the level is left only when this CEL condition holds (hysteresis, so a value hovering ' +
-        'at the threshold does not flap). Default: the raise condition is false.',
-      { $ref: '#/$defs/cel', description: 'Reset condition' },
-    ),
-    active: {
-      $ref: '#/$defs/cel',
-      description: '(inactivity only) CEL condition over a reading (`metrics`, `ts`, `device`, `subject`, `place`): the readings that count as activity.',
-      examples: ['metrics.flow_lpm > 0.1'],
-    },
-    activeHours: {
-      type: 'object',
-      description:
-        "(inactivity only) Daily window, in the place's time zone, in which inactive time is counted; `to` before `from` " +
-        'spans midnight. Absent: the whole day counts.',
-      required: ['from', 'to'],
-      properties: {
-        from: { type: 'string', description: 'Start of the window, HH:MM (24 h).', pattern: TIME_OF_DAY_PATTERN },
-        to: { type: 'string', description: 'End of the window, HH:MM (24 h).', pattern: TIME_OF_DAY_PATTERN },
-      },
-      additionalProperties: false,
-    },
-    maxGap: {
-      $ref: '#/$defs/duration',
-      description:
-        '(threshold only) A `for` duration counts only while readings confirming the condition arrive at most this far apart; ' +
-        "a longer gap restarts it, so a silent device never completes one. Must exceed the device's reporting interval.",
-      default: SCENARIO_DEFAULTS.maxGap,
-    },
-    maxSilence: {
-      $ref: '#/$defs/duration',
-      description:
-        '(inactivity only) A gap between readings longer than this is silence (the device may be offline), not inactivity: ' +
-        "only this much of such a gap is counted. Must exceed the device's reporting interval.",
-      default: SCENARIO_DEFAULTS.maxSilence,
-    },
+    ...Object.assign({}, ...MODEL_NAMES.map((kind) => MODEL_KINDS[kind].fields)),
     alert: {
       type: 'object',
       description: 'How detections become alerts.',
@@ -203,45 +153,16 @@ export const scenarioSchema = {
     },
   },
   additionalProperties: false,
-  allOf: [
-    {
-      if: { properties: { model: { const: 'threshold' } }, required: ['model'] },
+  allOf: MODEL_NAMES.map((kind) => {
+    const definition = MODEL_KINDS[kind];
+    return {
+      if: { properties: { model: { const: kind } }, required: ['model'] },
       then: {
-        properties: {
-          levels: levelMap('Raise condition per level (CEL), checked highest level first.', {
-            $ref: '#/$defs/cel',
-            description: 'Raise condition',
-          }),
-          ...notFor('threshold'),
-        },
+        ...(definition.required && definition.required.length > 0 ? { required: [...definition.required] } : {}),
+        properties: { levels: levelMapSchema(definition.levels.description, { ...definition.levels.value }), ...notFor(kind) },
       },
-    },
-    {
-      if: { properties: { model: { const: 'inactivity' } }, required: ['model'] },
-      then: {
-        required: ['active'],
-        properties: {
-          levels: levelMap('Inactive time (counted inside active hours only) at which each level is reached.', {
-            $ref: '#/$defs/duration',
-            description: 'Inactive time',
-          }),
-          ...notFor('inactivity'),
-        },
-      },
-    },
-    {
-      if: { properties: { model: { const: 'offline' } }, required: ['model'] },
-      then: {
-        properties: {
-          levels: levelMap('Silence (no message at all) after which each level is reached.', {
-            $ref: '#/$defs/duration',
-            description: 'Silence',
-          }),
-          ...notFor('offline'),
-        },
-      },
-    },
-  ],
+    };
+  }),
   $defs: {
     duration: {
       type: 'string',
@@ -256,44 +177,5 @@ export const scenarioSchema = {
       minLength: 1,
     },
   },
-} as const;
+};
 
-// --- the YAML form as TypeScript (what the schema accepts) ----------------------------------
-
-export type LevelMap<T> = Partial<Record<Level, T>>;
-
-interface ScenarioDocumentBase {
-  id: string;
-  name: string;
-  description?: string;
-  category: string;
-  appliesTo: { deviceTypes: DeviceType[]; when?: string };
-  keyBy?: 'device' | 'subject';
-  alert?: { cooldown?: string; flapping?: { maxChanges?: number; window?: string } };
-  dispatch?: boolean;
-}
-
-export interface ThresholdScenarioDocument extends ScenarioDocumentBase {
-  model: 'threshold';
-  metric?: string;
-  levels: LevelMap<string>;
-  for?: LevelMap<string>;
-  reset?: LevelMap<string>;
-  maxGap?: string;
-}
-
-export interface InactivityScenarioDocument extends ScenarioDocumentBase {
-  model: 'inactivity';
-  active: string;
-  levels: LevelMap<string>;
-  activeHours?: { from: string; to: string };
-  maxSilence?: string;
-}
-
-export interface OfflineScenarioDocument extends ScenarioDocumentBase {
-  model: 'offline';
-  levels: LevelMap<string>;
-}
-
-/** A scenario file that passed the schema. */
-export type ScenarioDocument = ThresholdScenarioDocument | InactivityScenarioDocument | OfflineScenarioDocument;

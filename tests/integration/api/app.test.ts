@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../src/api/app.js';
 import type { Alert } from '../../../src/contracts/alert.js';
 import type { DispatchOrder } from '../../../src/contracts/order.js';
-import type { InactivityScenario, ThresholdScenario } from '../../../src/contracts/scenario.js';
+import type { InactivityScenario, ThresholdScenario } from '../../../src/models/index.js';
 import { ManualScheduler } from '../../../src/core/manual-scheduler.js';
 import { openStore, type Store } from '../../../src/store/store.js';
 import { T0, makeAlert, makeOrder } from '../../helpers/store-fixtures.js';

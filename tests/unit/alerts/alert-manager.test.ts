@@ -3,7 +3,7 @@ import { AlertManager } from '../../../src/alerts/alert-manager.js';
 import type { AlertEvent } from '../../../src/contracts/alert.js';
 import type { Detection } from '../../../src/contracts/detection.js';
 import type { Verdict } from '../../../src/contracts/level.js';
-import type { ThresholdScenario } from '../../../src/contracts/scenario.js';
+import type { ThresholdScenario } from '../../../src/models/index.js';
 import { ManualScheduler } from '../../../src/core/manual-scheduler.js';
 import { makeContext } from '../../helpers/device-context.js';
 

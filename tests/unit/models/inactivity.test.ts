@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Detection } from '../../../src/contracts/detection.js';
 import type { DeviceContext } from '../../../src/contracts/registry.js';
-import type { InactivityScenario, OfflineScenario } from '../../../src/contracts/scenario.js';
+import type { InactivityScenario, OfflineScenario } from '../../../src/models/index.js';
 import { ManualScheduler } from '../../../src/core/manual-scheduler.js';
 import { createInactivityModel } from '../../../src/models/inactivity.js';
 import { createOfflineModel } from '../../../src/models/offline.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Detection } from '../../../src/contracts/detection.js';
-import type { OfflineScenario } from '../../../src/contracts/scenario.js';
+import type { OfflineScenario } from '../../../src/models/index.js';
 import { ManualScheduler } from '../../../src/core/manual-scheduler.js';
 import { createOfflineModel } from '../../../src/models/offline.js';
 import { makeContext, makeReading } from '../../helpers/device-context.js';

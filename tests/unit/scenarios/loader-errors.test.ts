@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InactivityScenario, ThresholdScenario } from '../../../src/contracts/scenario.js';
+import type { InactivityScenario, ThresholdScenario } from '../../../src/models/index.js';
 import { RiskwatchError } from '../../../src/core/errors.js';
 import { parseScenario, type ScenarioIssue } from '../../../src/scenarios/loader.js';
 

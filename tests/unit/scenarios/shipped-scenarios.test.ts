@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { DeviceContext, EnrichedReading } from '../../../src/contracts/registry.js';
-import type { InactivityScenario, Scenario, ThresholdScenario } from '../../../src/contracts/scenario.js';
+import type { Scenario } from '../../../src/contracts/scenario.js';
+import type { InactivityScenario, ThresholdScenario } from '../../../src/models/index.js';
 import { assertScenarios, loadScenarioDir } from '../../../src/scenarios/loader.js';
 import { compileContextPredicate, compileReadingPredicate } from '../../../src/core/expression.js';
 import { activityCondition } from '../../../src/catalogue/device-catalogue.js';
