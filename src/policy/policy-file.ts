@@ -74,7 +74,13 @@ export function parseDispatchPolicy(text: string, source: string, options: Polic
   // A document with syntax errors is only partly built: checking its fields would add noise.
   if (yaml.syntaxIssues.length > 0) throw policyError(yaml.syntaxIssues);
 
-  const data: unknown = yaml.toData();
+  let data: unknown;
+  try {
+    data = yaml.toData();
+  } catch (err) {
+    // An alias bomb ("billion laughs") expands past yaml's limit: refused like any other bad file.
+    throw policyError([{ file: source, line: 1, column: 1, message: (err as Error).message }]);
+  }
   const found: PathProblem[] = [];
   const misplacedTopLevel = topLevelFactConditions(data);
   found.push(...misplacedTopLevel.map((path) => ({

@@ -166,7 +166,13 @@ function analyseScenario(text: string, file: string): Analysis {
   // A document with syntax errors is only partly built: checking its fields would add noise.
   if (source.syntaxIssues.length > 0) return { issues: sortIssues(source.syntaxIssues), locate };
 
-  const data: unknown = source.toData();
+  let data: unknown;
+  try {
+    data = source.toData();
+  } catch (err) {
+    // An alias bomb ("billion laughs") expands past yaml's limit: refused like any other bad file.
+    return { issues: [{ file, line: 1, column: 1, message: (err as Error).message }], locate };
+  }
   const found: PathProblem[] = [];
   if (!validateDocument(data)) {
     for (const err of validateDocument.errors ?? []) {

@@ -181,6 +181,13 @@ describe('a bad policy is rejected with ERR_POLICY_INVALID, file, line, column a
     expect(parseDispatchPolicy(BASE, 'policy.yaml').rules).toHaveLength(2);
   });
 
+  it('an alias bomb, with a coded error rather than a crash', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefghi'.split('').map((name, i) => `${name}: &${name} [${Array(10).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n');
+    const err = rejection(() => parseDispatchPolicy(bomb, 'rules/dispatch/policy.yaml'));
+    expect(err.code).toBe(ERR_POLICY_INVALID.code);
+    expect((err.details!.errors as PolicyIssue[])[0]).toMatchObject({ file: 'rules/dispatch/policy.yaml', line: 1, message: expect.stringMatching(/alias/i) });
+  });
+
   for (const bad of BAD) {
     it(bad.what, () => {
       expect(BASE).toContain(bad.from);

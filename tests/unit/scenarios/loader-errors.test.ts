@@ -70,6 +70,13 @@ describe('parseScenario: errors carry the file, line and field', () => {
     expect(d.line).toBe(10);
   });
 
+  it('an alias bomb is refused with ERR_SCENARIO_INVALID, not a crash', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join('\n');
+    const d = failure(bomb);
+    expect([d.file, d.line, d.field]).toEqual([FILE, 1, undefined]);
+    expect((d.errors as { message: string }[])[0]!.message).toMatch(/alias/i);
+  });
+
   it('empty file and multi-document file', () => {
     expect(failure('# nothing yet\n').line).toBe(1);
     expect(failure(`${threshold()}---\n${threshold()}`).line).toBe(10);
