@@ -49,10 +49,12 @@ interface KnownKey {
  * byte in the same pass that finds its end. Metric names of every device type, and the envelope's keys.
  */
 function keyTable(names: readonly string[]): KnownKey[][] {
-  if (names.length > 31) throw new Error('telemetry-json: more than 31 known keys do not fit a seen-mask');
   const table: KnownKey[][] = Array.from({ length: 128 }, () => []);
   names.forEach((name, i) => {
-    table[name.charCodeAt(0)]!.push({ name, bytes: Buffer.from(name, 'latin1'), bit: 1 << i });
+    // A catalogue may declare more than 31 metrics: past 31, keys share bits. Two different keys
+    // on one bit then look like a repeat and the payload falls back to JSON.parse — slower for
+    // that rare payload, never wrong.
+    table[name.charCodeAt(0)]!.push({ name, bytes: Buffer.from(name, 'latin1'), bit: 1 << (i % 31) });
   });
   return table;
 }
