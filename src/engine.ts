@@ -6,19 +6,17 @@ import type { MessageBus } from './contracts/bus.js';
 import type { Change } from './contracts/change.js';
 import type { Scheduler } from './contracts/clock.js';
 import type { EngineApi, EngineCounters, HealthReport, OrderStatusUpdate } from './contracts/engine-api.js';
-import type { DispatchOrder, OrderChange } from './contracts/order.js';
-import type { RawMessage } from './contracts/reading.js';
+import type { DispatchOrder } from './contracts/order.js';
 import type { Scenario } from './contracts/scenario.js';
 import type { Sink } from './contracts/sink.js';
 import type { RiskwatchConfig } from './core/config.js';
 import { createDiagnostics, type Diagnostics } from './core/diagnostics.js';
-import { ERR_PIPELINE_STAGE, isRiskwatchError, type RiskwatchError } from './core/errors.js';
-import { deadLetterTopic, orderStatusFilter, telemetryFilter } from './core/topics.js';
+import { ERR_PIPELINE_STAGE, isRiskwatchError } from './core/errors.js';
+import { orderStatusFilter, telemetryFilter } from './core/topics.js';
 import { createBus, embeddedPort } from './broker/create-bus.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
-import type { DispatchPolicyDefinition } from './policy/policy-definition.js';
 import { DispatchPolicyEngine } from './policy/policy-engine.js';
-import { DeadLetterStore, type DeadLetter } from './ingest/dead-letters.js';
+import { DeadLetterStore } from './ingest/dead-letters.js';
 import { decodeOrderStatusMessage } from './ingest/order-status-message.js';
 import { PERSONAL_FIELD_PATHS } from './registry/personal-data.js';
 import type { Registry } from './registry/registry.js';
@@ -33,27 +31,10 @@ import { orderBook } from './engine/order-book.js';
 import { Pipeline } from './engine/pipeline.js';
 import { createCounters } from './engine/counters.js';
 import { healthReport } from './engine/health.js';
+import type { EngineDeps, EngineEvents } from './engine/engine-deps.js';
+import { Rejections } from './engine/rejections.js';
 
-/** Typed engine events (MQTT.js `TypedEventEmitter` style): `engine.on('order', (o, change) => …)`. */
-export interface EngineEvents {
-  alert: [event: AlertEvent];
-  order: [order: DispatchOrder, change: OrderChange];
-  deadletter: [entry: DeadLetter];
-}
-
-export interface EngineDeps {
-  /** The engine clock. Default: RxJS asyncScheduler (wall clock). Tests and replay inject their own. */
-  scheduler?: Scheduler;
-  logger?: Logger;
-  /** Default: embedded aedes, or an external broker when `mqtt.broker` is set. */
-  bus?: MessageBus;
-  /** The dispatch policy; default: the configured file (`{rules}/dispatch/policy.yaml`), else built-in. */
-  dispatchPolicy?: DispatchPolicyDefinition;
-  /** Registry and scenarios may be given directly instead of from the configured files. */
-  registry?: Registry;
-  scenarios?: Scenario[];
-}
-
+export type { EngineDeps, EngineEvents } from './engine/engine-deps.js';
 export type { EngineCounters } from './contracts/engine-api.js';
 
 /**
@@ -72,6 +53,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   readonly counters: EngineCounters = createCounters();
   private readonly diag: Diagnostics;
   private readonly deadLetters: DeadLetterStore;
+  private readonly rejections: Rejections;
   private readonly prefix: string;
   private running = false;
   private startedAt = 0;
@@ -94,6 +76,10 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     this.diag = createDiagnostics(this.logger);
     this.prefix = config.mqtt.topicPrefix;
     this.deadLetters = new DeadLetterStore(config.deadLetters.capacity);
+    this.rejections = new Rejections({
+      deadLetters: this.deadLetters, counters: this.counters, diag: this.diag, topicPrefix: this.prefix,
+      bus: () => (config.deadLetters.publish ? this.bus : undefined), onDeadLetter: (entry) => this.emit('deadletter', entry),
+    });
     this.pipeline = new Pipeline(this.scheduler, this.counters, this.diag);
   }
 
@@ -126,7 +112,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     // Deadlines keep running across a restart: re-arm every unfinished order (past ones fire at once).
     this.dispatcher.restore(store.orders.listUnfinished());
     this.pipeline.start(config, registry, this.scenarioList, {
-      onAlertEvent: (event) => this.onAlertEvent(event), onReject: (raw, err) => this.reject(raw, err), onStageFailed: (stage, err) => this.stageFailed(stage, err),
+      onAlertEvent: (event) => this.onAlertEvent(event), onReject: (raw, err) => this.rejections.reading(raw, err), onStageFailed: (stage, err) => this.stageFailed(stage, err),
     });
     this.pipeline.alerts.restore(store.alerts.findOpen());
     this.queries = new EngineQueries({ alerts: store.alerts, orders: store.orders, outbox: store.outbox, stats: store, registry });
@@ -270,31 +256,14 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     }
   }
 
-  private reject(raw: RawMessage, err: RiskwatchError): void {
-    this.counters.rejected++;
-    const entry = this.deadLetters.add(raw, err);
-    this.diag.readingRejected(err.code, raw.topic, err.message);
-    if (this.config.deadLetters.publish && this.bus) {
-      this.bus.publish(deadLetterTopic(this.prefix, entry.reason), JSON.stringify(entry), { qos: 0 }).catch(() => {
-        this.counters.publishFailures++;
-      });
-    }
-    this.emit('deadletter', entry);
-  }
-
   /** A dispatch system's report on `{prefix}/orders/{orderId}/status`. */
   private onStatusMessage(topic: string, payload: Buffer): void {
     try {
       const message = decodeOrderStatusMessage(this.prefix, topic, payload);
-      if (message) this.updateOrderStatus(message.orderId, message.update).catch((err: unknown) => this.statusRejected(message.orderId, err));
+      if (message) this.updateOrderStatus(message.orderId, message.update).catch((err: unknown) => this.rejections.status(message.orderId, err));
     } catch (err) {
-      this.statusRejected(String((err as { details?: { orderId?: unknown } }).details?.orderId ?? ''), err);
+      this.rejections.status(String((err as { details?: { orderId?: unknown } }).details?.orderId ?? ''), err);
     }
-  }
-
-  private statusRejected(orderId: string, err: unknown): void {
-    this.counters.statusUpdatesRejected++;
-    this.diag.statusUpdateRejected(orderId, isRiskwatchError(err) ? err.code : 'ERR_INTERNAL');
   }
 
   private stageFailed(stage: string, err: Error): void {
