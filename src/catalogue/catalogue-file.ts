@@ -6,6 +6,7 @@ import {
   describeValue,
   displayPath,
   errorPath,
+  explainCommonKeyword,
   locateProblems,
   parseYamlSource,
   readSchemaFile,
@@ -112,16 +113,12 @@ function explain(err: ErrorObject, data: unknown): PathProblem | undefined {
       const known = Object.keys((err.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
       return { path: [...path, name], atKey: true, message: `unknown field "${name}"${suggestion(name, known)}` };
     }
-    case 'required':
-      return { path, atKey: true, message: `missing required field "${String(params.missingProperty)}"` };
     case 'type': {
       const types = String(params.type).split(',');
       return { path, message: `must be ${types.map(article).join(' or ')}, not ${describeValue(err.data)}` };
     }
     case 'enum':
       return { path, message: `must be one of ${(params.allowedValues as unknown[]).join(', ')}, not ${describeValue(err.data)}` };
-    case 'const':
-      return { path, message: `must be ${JSON.stringify(params.allowedValue)}` };
     case 'pattern': {
       const words = PATTERN_WORDS[String(params.pattern)] ?? `must match ${String(params.pattern)}`;
       if (propertyName !== undefined) return { path: [...path, propertyName], atKey: true, message: `name "${propertyName}" ${words}` };
@@ -130,7 +127,7 @@ function explain(err: ErrorObject, data: unknown): PathProblem | undefined {
     case 'oneOf':
       return { path, message: 'must be a number or [low, high]' };
     default:
-      return { path, message: err.message ?? 'is invalid' };
+      return explainCommonKeyword(err, path);
   }
 }
 

@@ -153,6 +153,41 @@ export function errorPath(err: Pick<ErrorObject, 'instancePath'>, ...validated: 
   return path;
 }
 
+/**
+ * What an ajv error says in every schema file alike, for the keywords whose meaning does not depend
+ * on the file: a missing field (at its key), a fixed value, a bound, an empty list or mapping, a
+ * repeated item. Each loader words the rest (types, patterns, unknown fields, enums) for its own
+ * readers and hands the others here, so the same mistake reads the same in every file.
+ */
+export function explainCommonKeyword(err: ErrorObject, path: YamlPath): PathProblem {
+  const value = err.data;
+  switch (err.keyword) {
+    case 'required': {
+      const missing = (err.params as { missingProperty: string }).missingProperty;
+      return { path: [...path, missing], message: 'is required', atKey: true };
+    }
+    case 'const':
+      return { path, message: `must be ${JSON.stringify((err.params as { allowedValue: unknown }).allowedValue)}` };
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum': {
+      const { comparison, limit } = err.params as { comparison: string; limit: number };
+      return { path, message: `must be ${comparison} ${limit}, not ${String(value)}` };
+    }
+    case 'minItems':
+    case 'minProperties':
+    case 'minLength':
+      return { path, message: 'must not be empty' };
+    case 'uniqueItems': {
+      const { i, j } = err.params as { i: number; j: number };
+      return { path: [...path, j], message: `"${String((value as unknown[])[j])}" is listed twice (also at index ${i})` };
+    }
+    default:
+      return { path, message: err.message ?? `fails ${err.keyword}` };
+  }
+}
+
 /** `['rules', 2, 'when', 'all', 0, 'fact']` → `rules[2].when.all[0].fact`, the way a reader of the file names it. */
 export function fieldName(path: YamlPath): string {
   let out = '';

@@ -9,6 +9,7 @@ import {
   describeValue,
   displayPath,
   errorPath,
+  explainCommonKeyword,
   formatIssue,
   isObject,
   locateProblems,
@@ -150,10 +151,6 @@ function explainSchemaError(err: ErrorObject): PathProblem | undefined {
       return undefined; // the branch that failed reports its own errors
     case 'oneOf':
       return { path, message: 'a condition needs exactly one of all, any or not — or fact, operator and value' };
-    case 'required': {
-      const missing = (err.params as { missingProperty: string }).missingProperty;
-      return { path: [...path, missing], message: 'is required', atKey: true };
-    }
     case 'additionalProperties': {
       const extra = (err.params as { additionalProperty: string }).additionalProperty;
       const known = Object.keys((err.parentSchema?.properties as object | undefined) ?? {});
@@ -170,8 +167,6 @@ function explainSchemaError(err: ErrorObject): PathProblem | undefined {
       }
       return { path, message: `"${String(value)}" is not one of: ${allowed.join(', ')}${suggestion(String(value), allowed)}` };
     }
-    case 'const':
-      return { path, message: `must be ${JSON.stringify((err.params as { allowedValue: unknown }).allowedValue)}` };
     case 'pattern':
       return { path, message: patternMessage((err.params as { pattern: string }).pattern, value) };
     case 'type': {
@@ -180,21 +175,8 @@ function explainSchemaError(err: ErrorObject): PathProblem | undefined {
       const wanted = err.parentSchema?.pattern === DEADLINE_PATTERN ? 'a deadline such as 15m, 24h or 3 working days' : article(String(expected).replace(',null', ''));
       return { path, message: `must be ${wanted}, not ${describeValue(value)}` };
     }
-    case 'minimum':
-    case 'maximum':
-    case 'exclusiveMaximum': {
-      const { comparison, limit } = err.params as { comparison: string; limit: number };
-      return { path, message: `must be ${comparison} ${limit}, not ${String(value)}` };
-    }
-    case 'minItems':
-    case 'minProperties':
-      return { path, message: 'must not be empty' };
-    case 'uniqueItems': {
-      const { i, j } = err.params as { i: number; j: number };
-      return { path: [...path, j], message: `"${String((value as unknown[])[j])}" is listed twice (also at index ${i})` };
-    }
     default:
-      return { path, message: err.message ?? `fails ${err.keyword}` };
+      return explainCommonKeyword(err, path);
   }
 }
 

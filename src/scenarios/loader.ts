@@ -12,6 +12,7 @@ import {
   displayPath,
   errorCode,
   errorPath,
+  explainCommonKeyword,
   formatIssue,
   isObject,
   locateProblems,
@@ -197,10 +198,6 @@ function explainSchemaError(err: ErrorObject, data: unknown): PathProblem | unde
   switch (err.keyword) {
     case 'if':
       return undefined; // summary of the branch errors reported on their own
-    case 'required': {
-      const missing = (err.params as { missingProperty: string }).missingProperty;
-      return { path: [...path, missing], message: `is required${inModelBranch ? ` for model ${String(model)}` : ''}`, atKey: true };
-    }
     case 'additionalProperties': {
       const extra = (err.params as { additionalProperty: string }).additionalProperty;
       const known = Object.keys((err.parentSchema?.properties as object | undefined) ?? {});
@@ -230,16 +227,11 @@ function explainSchemaError(err: ErrorObject, data: unknown): PathProblem | unde
     }
     case 'minProperties':
       return { path, message: path[0] === 'levels' && path.length === 1 ? 'needs at least one level' : 'must not be empty' };
-    case 'minItems':
-    case 'minLength':
-      return { path, message: 'must not be empty' };
-    case 'uniqueItems': {
-      const { i, j } = err.params as { i: number; j: number };
-      const items = value as unknown[];
-      return { path: [...path, j], message: `"${String(items[j])}" is listed twice (also at index ${i})` };
-    }
+    case 'required':
+      if (!inModelBranch) return explainCommonKeyword(err, path);
+      return { path: [...path, (err.params as { missingProperty: string }).missingProperty], message: `is required for model ${String(model)}`, atKey: true };
     default:
-      return { path, message: err.message ?? `fails ${err.keyword}` };
+      return explainCommonKeyword(err, path);
   }
 }
 

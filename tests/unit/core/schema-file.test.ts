@@ -7,6 +7,7 @@ import {
   describeValue,
   displayPath,
   errorPath,
+  explainCommonKeyword,
   fieldName,
   formatIssue,
   locateProblems,
@@ -249,5 +250,38 @@ describe('message text helpers', () => {
     expect([article('integer'), article('string'), article('object')]).toEqual(['an integer', 'a string', 'an object']);
     expect(displayPath(join(process.cwd(), 'rules', 'gas.yaml'))).toBe(join('rules', 'gas.yaml'));
     expect(displayPath('.')).toBe('.');
+  });
+});
+
+describe('explainCommonKeyword: the same mistake reads the same in every schema file', () => {
+  const schema = {
+    type: 'object',
+    required: ['id'],
+    properties: {
+      id: { type: 'string', minLength: 1 },
+      version: { const: 1 },
+      age: { type: 'integer', minimum: 0, maximum: 150 },
+      tags: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string' } },
+      labels: { type: 'object', minProperties: 1 },
+    },
+  } as const;
+  const validate = new Ajv2020({ allErrors: true, verbose: true, strict: true }).compile(schema);
+  const explain = (data: unknown) => {
+    expect(validate(data)).toBe(false);
+    return (validate.errors ?? []).map((err) => {
+      const problem = explainCommonKeyword(err, errorPath(err, data));
+      return `${fieldName(problem.path)}${problem.atKey ? ' (key)' : ''}: ${problem.message}`;
+    });
+  };
+
+  it('names a missing field at its own key, and words bounds, fixed values, empties and repeats', () => {
+    expect(explain({ version: 2, age: 151, tags: ['a', 'b', 'a'], labels: {} })).toEqual([
+      'id (key): is required',
+      'version: must be 1',
+      'age: must be <= 150, not 151',
+      'tags[2]: "a" is listed twice (also at index 0)',
+      'labels: must not be empty',
+    ]);
+    expect(explain({ id: '', tags: [] })).toEqual(['id: must not be empty', 'tags: must not be empty']);
   });
 });
