@@ -139,7 +139,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     diag.engineStarted({
       broker: this.bus.kind === 'external' ? config.mqtt.broker : 'embedded', ...(mqttPort !== undefined ? { mqttPort } : {}),
       scenarios: this.scenarioList.length, devices: registry.counts().devices, pendingOutbox: store.outbox.countPending(), restoredKeys,
-      dispatchPolicy: this.policy.info().source, watchedOrders: this.dispatcher.watchedOrders, webhooks: this.sinks.filter((s) => s.name.startsWith('webhook:')).length,
+      dispatchPolicy: this.policy.info().source, watchedOrders: this.dispatcher.watchedOrders, sinks: this.sinks.map((sink) => sink.name.split(':')[0]!),
     });
   }
 

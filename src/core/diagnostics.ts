@@ -11,7 +11,9 @@ import type { DispatchOrder } from '../contracts/order.js';
 export interface Diagnostics {
   engineStarted(info: {
     broker: string; mqttPort?: number; scenarios: number; devices: number; pendingOutbox: number; restoredKeys: number;
-    dispatchPolicy: string; watchedOrders: number; webhooks: number;
+    dispatchPolicy: string; watchedOrders: number;
+    /** The kind of each sink (`mqtt`, `webhook`, `sse`): endpoints are not logged, their query may hold a token. */
+    sinks: string[];
   }): void;
   dispatchPolicyLoaded(source: string, rules: number): void;
   webhookAttemptFailed(url: string, err: Error): void;
