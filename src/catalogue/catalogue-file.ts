@@ -1,6 +1,7 @@
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { DURATION_PATTERN, parseDuration } from '../core/duration.js';
 import { ERR_CATALOGUE_INVALID, type RiskwatchError } from '../core/errors.js';
+import { TIME_OF_DAY_PATTERN } from '../core/local-time.js';
 import {
   article,
   describeValue,
@@ -78,7 +79,7 @@ function catalogueError(issues: readonly SchemaFileIssue[]): RiskwatchError {
 const PATTERN_WORDS: Readonly<Record<string, string>> = {
   [CATALOGUE_NAME_PATTERN]: 'must be lowercase letters, digits and _, starting with a letter',
   [DURATION_PATTERN]: 'must be a duration such as 90s, 15m, 1h',
-  '^(?:[01]\\d|2[0-3]):[0-5]\\d$': 'must be a 24-hour time such as 06:30',
+  [TIME_OF_DAY_PATTERN]: 'must be a 24-hour time such as 06:30',
 };
 
 function explainSchemaErrors(errors: readonly ErrorObject[], data: unknown): PathProblem[] {

@@ -1,4 +1,5 @@
 import { DURATION_PATTERN } from '../core/duration.js';
+import { TIME_OF_DAY_PATTERN } from '../core/local-time.js';
 
 /**
  * The YAML form of the device catalogue (`catalogue/device-types.yaml`) as JSON Schema draft
@@ -10,8 +11,6 @@ import { DURATION_PATTERN } from '../core/duration.js';
 
 /** Metric and device type names: what devices send and CEL reads (`metrics.flow_lpm`), ASCII only. */
 export const CATALOGUE_NAME_PATTERN = '^[a-z][a-z0-9_]*$';
-/** 24-hour time of day, `00:00`–`23:59` (as a scenario's `activeHours`). */
-const TIME_OF_DAY_PATTERN = '^(?:[01]\\d|2[0-3]):[0-5]\\d$';
 
 const text = (description: string) => ({ type: 'string', minLength: 1, maxLength: 200, description });
 

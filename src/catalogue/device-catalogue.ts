@@ -15,7 +15,7 @@ export type { ActivitySpec, DeviceCatalogue, DeviceTypeSpec, LocalizedText, Metr
  */
 
 /** Where the catalogue lives, relative to the package root. */
-export const CATALOGUE_PATH = join('catalogue', 'device-types.yaml');
+const CATALOGUE_PATH = join('catalogue', 'device-types.yaml');
 
 /**
  * The catalogue file of the package this module belongs to: the first folder at or above `from`
@@ -61,11 +61,6 @@ export function deviceTypeSpec(name: string): DeviceTypeSpec | undefined {
 /** A metric's spec (unit, range, labels), or undefined for a name the catalogue does not declare. */
 export function metricSpec(name: string): MetricSpec | undefined {
   return deviceCatalogue().metrics.get(name);
-}
-
-/** Every declared metric, in the catalogue's order. */
-export function metricSpecs(): MetricSpec[] {
-  return [...deviceCatalogue().metrics.values()];
 }
 
 /** The JSON Schema of a metric's value, as a telemetry payload states it. */

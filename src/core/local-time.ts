@@ -12,6 +12,9 @@ import { ERR_REGISTRY_INVALID } from './errors.js';
  * on `utc + offset` from there.
  */
 
+/** A 24-hour time of day as files write it, `00:00`–`23:59` (active hours, simulated hours). */
+export const TIME_OF_DAY_PATTERN = '^(?:[01]\\d|2[0-3]):[0-5]\\d$';
+
 /** Time zone of a top-level place that declares none (ARCHITECTURE.md: the demo city is in China). */
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 

@@ -209,6 +209,9 @@ export function createInactivityModel(scenario: InactivityScenario, deps: ModelD
   });
 }
 
+/** What an inactivity file may leave out. */
+const INACTIVITY_DEFAULTS = { maxSilence: '1h' } as const;
+
 /** The inactivity model kind: no activity reading for a time, counted inside active hours. */
 export const inactivity: ModelDefinition<'inactivity'> = {
   kind: 'inactivity',
@@ -236,7 +239,7 @@ export const inactivity: ModelDefinition<'inactivity'> = {
       description:
         '(inactivity only) A gap between readings longer than this is silence (the device may be offline), not inactivity: ' +
         "only this much of such a gap is counted. Must exceed the device's reporting interval.",
-      default: '1h',
+      default: INACTIVITY_DEFAULTS.maxSilence,
     },
   },
   required: ['active'],
@@ -244,7 +247,7 @@ export const inactivity: ModelDefinition<'inactivity'> = {
     description: 'Inactive time (counted inside active hours only) at which each level is reached.',
     value: { $ref: '#/$defs/duration', description: 'Inactive time' },
   },
-  defaults: { maxSilence: '1h' },
+  defaults: INACTIVITY_DEFAULTS,
   expressions: () => [{ path: ['active'], scope: 'reading' }],
   check(doc) {
     const found = [...growingDurations(doc), ...positiveDuration(doc, ['maxSilence'])];
@@ -260,7 +263,7 @@ export const inactivity: ModelDefinition<'inactivity'> = {
       active: doc.active as string,
       levels: durationLevels(doc),
       ...(hours !== undefined && { activeHours: { from: hours.from, to: hours.to } }),
-      maxSilenceMs: durationField(doc, 'maxSilence', '1h'),
+      maxSilenceMs: durationField(doc, 'maxSilence', INACTIVITY_DEFAULTS.maxSilence),
     };
   },
   create: (scenario, deps, onExpressionError) => createInactivityModel(scenario, deps, onExpressionError),

@@ -10,7 +10,7 @@ import { formatDuration, isDuration, parseDuration } from '../core/duration.js';
  */
 
 /** 24-hour time of day, `00:00`–`23:59`. */
-export const TIME_OF_DAY_PATTERN = '^(?:[01]\\d|2[0-3]):[0-5]\\d$';
+export { TIME_OF_DAY_PATTERN } from '../core/local-time.js';
 
 /** A metric name is a CEL identifier, so that `metrics.<name>` works for every metric. */
 export const METRIC_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';

@@ -402,6 +402,9 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
   });
 }
 
+/** What a threshold file may leave out. */
+const THRESHOLD_DEFAULTS = { maxGap: '1h' } as const;
+
 /** The threshold model kind: CEL conditions on each reading, highest level first, each with its own `for` and `reset`. */
 export const threshold: ModelDefinition<'threshold'> = {
   kind: 'threshold',
@@ -427,11 +430,11 @@ export const threshold: ModelDefinition<'threshold'> = {
       description:
         '(threshold only) A `for` duration counts only while readings confirming the condition arrive at most this far apart; ' +
         "a longer gap restarts it, so a silent device never completes one. Must exceed the device's reporting interval.",
-      default: '1h',
+      default: THRESHOLD_DEFAULTS.maxGap,
     },
   },
   levels: { description: 'Raise condition per level (CEL), checked highest level first.', value: { $ref: '#/$defs/cel', description: 'Raise condition' } },
-  defaults: { maxGap: '1h' },
+  defaults: THRESHOLD_DEFAULTS,
   valueHint: '`value` is bound only when the scenario sets `metric`; use metrics.<name>',
   expressions(doc) {
     const scope: ExpressionSite['scope'] = doc.metric === undefined ? 'reading' : 'readingWithValue';
@@ -466,7 +469,7 @@ export const threshold: ModelDefinition<'threshold'> = {
     levels: mapLevels<string, string>(doc.levels, (expr) => expr),
     for: mapLevels<string, number>(doc.for, parseDuration),
     reset: mapLevels<string, string>(doc.reset, (expr) => expr),
-    maxGapMs: durationField(doc, 'maxGap', '1h'),
+    maxGapMs: durationField(doc, 'maxGap', THRESHOLD_DEFAULTS.maxGap),
   }),
   create: (scenario, deps, onExpressionError) => createThresholdModel(scenario, deps, onExpressionError),
 };

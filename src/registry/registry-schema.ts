@@ -1,4 +1,5 @@
 import { deviceTypeNames } from '../catalogue/device-catalogue.js';
+import { DURATION_PATTERN } from '../core/duration.js';
 
 /**
  * Ids end up in MQTT topics (`rw/telemetry/{deviceId}`) and URLs, so they may not contain `/`,
@@ -6,8 +7,8 @@ import { deviceTypeNames } from '../catalogue/device-catalogue.js';
  */
 export const ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$';
 const ID = { type: 'string', pattern: ID_PATTERN } as const;
-/** The same grammar as `core/duration.ts` (`15m`, `1h30m`, `500ms`). */
-const DURATION = { type: 'string', pattern: '^(?:\\d+(?:\\.\\d+)?(?:ms|s|m|h|d|w))+$' } as const;
+/** The grammar of `core/duration.ts` (`15m`, `1h30m`, `500ms`). */
+const DURATION = { type: 'string', pattern: DURATION_PATTERN } as const;
 const TEXT = { type: 'string', minLength: 1, maxLength: 200 } as const;
 /** A department's kind: one lowercase word, like a scenario category. */
 export const DEPARTMENT_KIND_PATTERN = '^[a-z][a-z0-9_]*$';

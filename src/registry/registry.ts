@@ -14,7 +14,6 @@ import { ERR_REGISTRY_INVALID, withDetails, type RiskwatchError } from '../core/
 import { findPersonalLookingKey } from './personal-data.js';
 import { DEPARTMENT_KIND_PATTERN, ID_PATTERN } from './registry-schema.js';
 
-export { DEFAULT_TIME_ZONE } from '../core/local-time.js';
 import { DEFAULT_TIME_ZONE, isTimeZone } from '../core/local-time.js';
 
 /** A place as given to the registry; `timeZone` may be left to inheritance. */
@@ -478,7 +477,6 @@ function isId(value: unknown): value is string {
   return typeof value === 'string' && ID.test(value);
 }
 
-export { isTimeZone } from '../core/local-time.js';
 
 function deepFrozenCopy(value: unknown): unknown {
   if (Array.isArray(value)) return Object.freeze(value.map(deepFrozenCopy));

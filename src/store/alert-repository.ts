@@ -5,7 +5,6 @@ import type { AlertQuery, Page } from '../contracts/queries.js';
 import { alertPlaceFilter, alertPlacePath } from './alert-place-filter.js';
 import { PagedListQuery, equals, oneOf, timeRange } from './paged-list-query.js';
 
-export type { AlertQuery } from '../contracts/queries.js';
 
 const ALERT_LIST_FILTERS = [
   oneOf<AlertQuery>('level', 'level', (q) => q.level),

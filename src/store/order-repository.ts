@@ -4,7 +4,6 @@ import type { Database } from './database.js';
 import type { OrderQuery, Page } from '../contracts/queries.js';
 import { PagedListQuery, anyColumnEquals, equals, oneOf, timeRange } from './paged-list-query.js';
 
-export type { OrderQuery } from '../contracts/queries.js';
 
 /** Statuses in which an order is finished (see `isFinished` in dispatch/order-lifecycle.ts). */
 const FINISHED_SQL = "'resolved', 'closed', 'false_alarm', 'cancelled'";

@@ -1,7 +1,6 @@
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, type Paging } from '../contracts/queries.js';
 
 export type { Page, Paging } from '../contracts/queries.js';
-export { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from '../contracts/queries.js';
 
 /**
  * Fills in defaults and clamps into range (`0 ≤ limit ≤ 500`, `offset ≥ 0`). The API rejects
