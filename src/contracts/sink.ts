@@ -14,6 +14,11 @@ interface AnnouncementBase {
   orderingKey: string;
   /** The CloudEvent in structured-mode JSON: the bytes every sink delivers, serialised once. */
   json: string;
+  /**
+   * A risk appeared or worsened (core/urgency.ts): sinks may deliver it ahead of routine
+   * announcements of other keys, never ahead of an earlier announcement of its own key.
+   */
+  urgent: boolean;
 }
 
 /** An alert changed (opened, escalated, de-escalated, cleared). */
@@ -49,7 +54,8 @@ export type Announcement = AlertAnnouncement | OrderAnnouncement;
  *   row, an order-log row); `begin()` first, for writes that ride along. Nothing may leave the
  *   process in `write()`: durable before announced. After the commit `committed()` — now deliver;
  *   after a rollback `rolledBack()` — forget what `write()` noted.
- * - Per ordering key, deliveries leave in commit order; different keys may overtake each other.
+ * - Per ordering key, deliveries leave in commit order; different keys may overtake each other,
+ *   and urgent announcements should (a new leak is not held up behind a thousand clears).
  * - Never blocks detection: every call returns at once. A receiver that is slow or down delays
  *   only this sink's own deliveries (they wait durably and are retried), never the pipeline or
  *   another sink.

@@ -4,12 +4,18 @@ import type { DispatchOrder } from '../contracts/order.js';
 import type { Announcement, Sink } from '../contracts/sink.js';
 import { announceAlert, announceOrder } from '../sinks/announcements.js';
 import type { Store } from '../store/store.js';
+import { isUrgentAlertTransition, isUrgentOrderChange } from '../core/urgency.js';
 
 /** One change to make durable: an alert event, a change of an order, or both. */
 export type PendingChange = Change;
 
 interface Staged {
   change: PendingChange;
+  /**
+   * Its ordering keys, the alert's and the order's (`a:{id}`, `o:{id}`): changes sharing one commit
+   * in staging order.
+   */
+  keys: string[];
   /** What the sinks announce, serialised when staged: each shows the state it announces. */
   announcements: Announcement[];
   /** The alert as JSON, serialised once for both its row and its announcement. */
@@ -65,8 +71,40 @@ export interface GroupCommitOptions {
   yieldTo?(next: () => void): void;
 }
 
-/** Compact the staged list once this many committed entries sit at its front. */
+/** Compact a staged list once this many committed entries sit at its front. */
 const COMPACT_AFTER = 4_096;
+
+/** Staged changes in staging order; committed ones are dropped from the front in bulk. */
+class StagedQueue {
+  private items: Staged[] = [];
+  private head = 0;
+  get size(): number {
+    return this.items.length - this.head;
+  }
+  push(staged: Staged): void {
+    this.items.push(staged);
+  }
+  take(): Staged | undefined {
+    if (this.head === this.items.length) return undefined;
+    const staged = this.items[this.head]!;
+    this.items[this.head++] = undefined as unknown as Staged;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= COMPACT_AFTER && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return staged;
+  }
+}
+
+/**
+ * A risk that appeared or worsened (core/urgency.ts): its change is committed ahead of routine
+ * changes of other alerts, so a new leak is not written after a thousand clears staged before it.
+ */
+const isUrgent = (change: PendingChange): boolean =>
+  (change.event !== undefined && isUrgentAlertTransition(change.event.type)) || (change.update !== undefined && isUrgentOrderChange(change.update.change));
 
 /**
  * Group commit: the changes staged in one turn of the event loop (a batch message, the readings of
@@ -80,7 +118,10 @@ const COMPACT_AFTER = 4_096;
  * bounded transactions), for callers that read the store right after.
  *
  * Durable before announced: a change is emitted or handed to a relay only after the transaction
- * holding it committed, and changes are announced in commit order, which is staging order.
+ * holding it committed, and changes are announced in commit order. Commit order is staging order
+ * per alert; across alerts, urgent changes (an alert opened or escalated, an order created or
+ * escalated) go ahead of routine ones (clears, status reports, deadline steps) — a burst of a
+ * thousand clears must not hold up a new gas leak's order (bench/burst.ts).
  *
  * Each change writes, in the same transaction: the alert and/or order row, then every sink that
  * accepts the change writes what it needs to deliver it later (an outbox row per MQTT topic or
@@ -89,9 +130,10 @@ const COMPACT_AFTER = 4_096;
  * visible through `pendingOrderFor` / `pendingOrder`, so a later change builds on the newest version.
  */
 export class GroupCommit {
-  private staged: Staged[] = [];
-  /** `staged[0 .. head)` is committed (or dropped) already. */
-  private head = 0;
+  private readonly urgent = new StagedQueue();
+  private readonly routine = new StagedQueue();
+  /** Routine changes staged per ordering key: an urgent change sharing one waits behind them. */
+  private readonly routineByKey = new Map<string, number>();
   private readonly pendingByAlert = new Map<string, DispatchOrder>();
   private readonly pendingById = new Map<string, DispatchOrder>();
   /** A background commit is scheduled; its number, so a `flush()` in between makes it a no-op. */
@@ -114,7 +156,10 @@ export class GroupCommit {
   stage(change: PendingChange): void {
     const announcements: Announcement[] = [];
     const snapshot: PendingChange = {};
-    const staged: Staged = { change: snapshot, announcements };
+    const keys: string[] = [];
+    if (change.event) keys.push(`a:${change.event.alert.id}`);
+    if (change.update) keys.push(`o:${change.update.order.id}`);
+    const staged: Staged = { change: snapshot, keys, announcements };
     if (change.event) {
       // The event is emitted after commit: give listeners the alert as it was at this change.
       const event = snapshotEvent(change.event);
@@ -129,7 +174,11 @@ export class GroupCommit {
       this.pendingByAlert.set(order.alertId, order);
       this.pendingById.set(order.id, order);
     }
-    this.staged.push(staged);
+    if (isUrgent(change) && !keys.some((key) => this.routineByKey.has(key))) this.urgent.push(staged);
+    else {
+      this.routine.push(staged);
+      for (const key of keys) this.routineByKey.set(key, (this.routineByKey.get(key) ?? 0) + 1);
+    }
     if (!this.scheduled) {
       this.scheduled = true;
       const generation = this.generation;
@@ -139,12 +188,27 @@ export class GroupCommit {
 
   /** Changes are staged and not yet committed. */
   get hasStaged(): boolean {
-    return this.staged.length > this.head;
+    return this.backlog > 0;
   }
 
   /** How many changes wait for their transaction. */
   get backlog(): number {
-    return this.staged.length - this.head;
+    return this.urgent.size + this.routine.size;
+  }
+
+  /** The next change to commit: urgent ones first (see the class comment). */
+  private takeNext(): Staged | undefined {
+    const urgent = this.urgent.take();
+    if (urgent) return urgent;
+    const staged = this.routine.take();
+    if (staged) {
+      for (const key of staged.keys) {
+        const left = this.routineByKey.get(key)! - 1;
+        if (left === 0) this.routineByKey.delete(key);
+        else this.routineByKey.set(key, left);
+      }
+    }
+    return staged;
   }
 
   /** The newest order of `alertId` that is staged but not yet committed. */
@@ -180,21 +244,20 @@ export class GroupCommit {
   /** One transaction: staged changes from the front, within the budget; then announces them. */
   private commitChunk(): void {
     const { store, now, sinks } = this.options;
-    const staged = this.staged;
-    const first = this.head;
-    const limit = Math.min(staged.length, first + this.budget.maxChanges);
+    const chunk: Staged[] = [];
     const started = now();
     const deadline = started + this.budget.maxMs;
-    let end = first;
-    let writing = false;
     let failed: Error | undefined;
     try {
       store.transaction(() => {
         for (const sink of sinks) sink.begin?.();
         const at = started;
-        while (end < limit) {
-          const { change, announcements, alertBody } = staged[end]!;
-          writing = true;
+        while (chunk.length < this.budget.maxChanges) {
+          const staged = this.takeNext();
+          if (!staged) break;
+          // Taken before it is written: if writing fails, the rollback drops it with the rest.
+          chunk.push(staged);
+          const { change, announcements, alertBody } = staged;
           if (change.event) {
             const alert = change.event.alert;
             // An opening is the alert's first row: no update to try first (see AlertRepository).
@@ -205,22 +268,23 @@ export class GroupCommit {
           for (const announcement of announcements) {
             for (const sink of announcement.kind === 'alert' ? this.alertSinks : this.orderSinks) sink.write(announcement, at);
           }
-          writing = false;
-          end++;
           if (now() >= deadline) break;
         }
       });
     } catch (err) {
       failed = err as Error;
       // The transaction rolled back as a whole: every change it held, including the one being
-      // written when it failed, is dropped and reported once.
-      if (writing) end++;
-      // Failed before writing anything (BEGIN itself: e.g. the database is closed): the changes it
-      // was to hold go, so a flush() always makes progress.
-      if (end === first) end = limit;
+      // written when it failed, is dropped and reported once. Failed before taking anything
+      // (BEGIN itself: e.g. the database is closed): the changes it was to hold go, so a flush()
+      // always makes progress.
+      if (chunk.length === 0) {
+        for (let i = 0; i < this.budget.maxChanges; i++) {
+          const staged = this.takeNext();
+          if (!staged) break;
+          chunk.push(staged);
+        }
+      }
     }
-    const chunk = staged.slice(first, end);
-    this.head = end;
     for (const { change } of chunk) {
       const order = change.update?.order;
       if (!order) continue;
@@ -228,7 +292,6 @@ export class GroupCommit {
       if (this.pendingById.get(order.id) === order) this.pendingById.delete(order.id);
       if (this.pendingByAlert.get(order.alertId) === order) this.pendingByAlert.delete(order.alertId);
     }
-    this.compact();
     if (failed) {
       for (const sink of sinks) sink.rolledBack();
       this.options.onError(failed);
@@ -236,15 +299,5 @@ export class GroupCommit {
     }
     for (const sink of sinks) sink.committed();
     this.options.onCommitted(chunk.map((s) => s.change));
-  }
-
-  private compact(): void {
-    if (this.head === this.staged.length) {
-      this.staged = [];
-      this.head = 0;
-    } else if (this.head >= COMPACT_AFTER && this.head * 2 >= this.staged.length) {
-      this.staged = this.staged.slice(this.head);
-      this.head = 0;
-    }
   }
 }

@@ -1,6 +1,7 @@
 import type { AlertEvent } from '../contracts/alert.js';
 import type { OrderUpdate } from '../contracts/order.js';
 import type { AlertAnnouncement, OrderAnnouncement } from '../contracts/sink.js';
+import { isUrgentAlertTransition, isUrgentOrderChange } from '../core/urgency.js';
 import { cloudEvent } from './cloud-event.js';
 
 /**
@@ -16,7 +17,7 @@ export function announceAlert(event: AlertEvent, alertJson?: string): AlertAnnou
   const type = `riskwatch.alert.${event.type}`;
   const json = (alertJson === undefined ? undefined : withData(JSON.stringify(cloudEvent(type, id, alert.id, event.at, null)), alertJson))
     ?? JSON.stringify(cloudEvent(type, id, alert.id, event.at, alert));
-  return { kind: 'alert', event, id, type, orderingKey: alert.id, json };
+  return { kind: 'alert', event, id, type, orderingKey: alert.id, json, urgent: isUrgentAlertTransition(event.type) };
 }
 
 /**
@@ -29,7 +30,7 @@ export function announceOrder(update: OrderUpdate): OrderAnnouncement {
   const id = `${order.id}:${order.version}`;
   const type = `riskwatch.order.${change}`;
   const json = JSON.stringify(cloudEvent(type, id, order.id, order.updatedAt, order));
-  return { kind: 'order', update, id, type, orderingKey: order.id, json };
+  return { kind: 'order', update, id, type, orderingKey: order.id, json, urgent: isUrgentOrderChange(change) };
 }
 
 const NULL_DATA_TAIL = '"data":null}';

@@ -24,8 +24,8 @@ export interface MqttSinkOptions {
  *                                         deadline, so supervisors (督办) follow misses alone
  *
  * Each message is an outbox row written in the group commit's transaction; the relay publishes
- * them in commit order once committed (see OutboxRelay), and a restart republishes what the broker
- * never took.
+ * them once committed — per alert and per order in commit order, urgent ones ahead of routine ones
+ * of other keys (see OutboxRelay) — and a restart republishes what the broker never took.
  */
 export class MqttSink implements Sink {
   readonly name = 'mqtt';
@@ -59,7 +59,7 @@ export class MqttSink implements Sink {
   write(announcement: Announcement, at: number): void {
     for (const message of mqttMessages(this.options.topicPrefix, announcement)) {
       const id = this.options.outbox.append(message, at);
-      this.written.push({ id, topic: message.topic, payload: message.payload, qos: message.qos, retain: false });
+      this.written.push({ id, topic: message.topic, payload: message.payload, qos: message.qos, retain: false, key: announcement.orderingKey, urgent: announcement.urgent });
     }
   }
 
