@@ -26,6 +26,16 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
+/**
+ * Messages aedes' emitter (mqemitter) lets be in flight at once; past it, every publish — device
+ * telemetry included — queues. A message holds its slot until each subscriber took it, and a TCP
+ * subscriber takes it only after two `setImmediate` turns (or a drained socket). At aedes' default
+ * of 100, the outbox relay's own publishes to a slow order subscriber could fill every slot and
+ * starve ingest; the relay keeps at most 128 in flight (sinks/mqtt-relay.ts), so 1 000 leaves
+ * telemetry the rest. The cost is memory only: a slot is a queued message either way.
+ */
+const EMITTER_CONCURRENCY = 1_000;
+
 function isBuiltHooks(hooks: EmbeddedBrokerOptions['hooks']): hooks is BrokerHooks {
   return hooks !== undefined && 'stats' in hooks;
 }
@@ -38,6 +48,7 @@ function isBuiltHooks(hooks: EmbeddedBrokerOptions['hooks']): hooks is BrokerHoo
 export async function startEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Promise<EmbeddedBroker> {
   const hooks = isBuiltHooks(options.hooks) ? options.hooks : createBrokerHooks(options.hooks);
   const aedes = await Aedes.createBroker({
+    concurrency: EMITTER_CONCURRENCY,
     ...options.aedes,
     authenticate: hooks.authenticate,
     authorizePublish: hooks.authorizePublish,

@@ -16,7 +16,10 @@ export interface OutboxRelayOptions {
   publish: OutboxPublisher;
   scheduler: Scheduler;
   onPublishFailed?(topic: string, err: Error): void;
+  /** Entries read from the table at a time. Default 256. */
   batchSize?: number;
+  /** Publishes the broker has not yet called back at most (see `DEFAULT_WINDOW`). */
+  window?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
   /** Delivered entries are kept this long (for inspection), then deleted. Default 24 h. */
@@ -24,7 +27,17 @@ export interface OutboxRelayOptions {
 }
 
 /** An entry the relay can publish: what the outbox holds for the MQTT sink. */
-export interface RelayEntry { id: number; topic: string; payload: string; qos: 0 | 1; retain: boolean }
+export interface RelayEntry {
+  id: number;
+  topic: string;
+  payload: string;
+  qos: 0 | 1;
+  retain: boolean;
+  /** Entries with the same key leave in commit order; absent: a key of its own. */
+  key?: string;
+  /** Goes ahead of routine entries of other keys (core/urgency.ts). */
+  urgent?: boolean;
+}
 
 /**
  * Delivered marks wait this long (engine time) for a commit to ride along with before they get a
@@ -39,67 +52,147 @@ const MAX_HANDED_OVER = 10_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
 /**
+ * Publishes in flight at most. A sliding window, not batches: each callback frees a slot at once,
+ * so one slow callback (aedes calls back once a TCP subscriber's socket drained) holds up one slot,
+ * not the next 256 messages (bench/burst.ts measured batches waiting 288 ms for their slowest
+ * member). Kept well under aedes' emitter concurrency (embedded-broker.ts): every publish holds a
+ * slot there until delivered, and telemetry must always find free ones.
+ */
+export const DEFAULT_WINDOW = 128;
+
+/**
+ * Slots beyond the window only urgent entries may take: a new alarm committed while routine
+ * entries fill the window goes out at once instead of waiting for a callback to free a slot.
+ */
+const URGENT_RESERVE = 32;
+
+const PENDING = 0;
+const DELIVERED = 1;
+const REFUSED = 2;
+
+/** One publish, in the order it was sent. */
+interface Flight {
+  entry: RelayEntry;
+  state: typeof PENDING | typeof DELIVERED | typeof REFUSED;
+  error?: Error;
+}
+
+/** A FIFO that does not shift arrays: taken entries are dropped in bulk. */
+class EntryQueue {
+  private items: RelayEntry[] = [];
+  private head = 0;
+  get size(): number {
+    return this.items.length - this.head;
+  }
+  push(entry: RelayEntry): void {
+    this.items.push(entry);
+  }
+  take(): RelayEntry | undefined {
+    if (this.head === this.items.length) return undefined;
+    const entry = this.items[this.head++]!;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1_024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return entry;
+  }
+  clear(): void {
+    this.items = [];
+    this.head = 0;
+  }
+}
+
+/**
  * Drains the transactional outbox into the broker: rows are committed together with the alert or
  * order they announce, and marked delivered only once the broker has taken them (QoS 1 PUBACK, or
  * aedes' in-process callback). A crash in between republishes on the next start — at-least-once,
- * with CloudEvent ids for consumers to drop the duplicate. Entries go out strictly in commit
- * order, so a consumer never sees an order's version 3 before version 2; when the broker refuses
- * one, the relay waits (exponential backoff on the engine clock) instead of skipping ahead.
+ * with CloudEvent ids for consumers to drop the duplicate.
+ *
+ * Order: per key (an alert, an order) entries go out in commit order, so a consumer never sees an
+ * order's version 3 before version 2. Across keys, urgent entries (a risk appeared or worsened) go
+ * ahead of routine ones (clears, status steps), so a new gas leak is not announced after a
+ * thousand clears committed just before it. When the broker refuses one, the relay waits
+ * (exponential backoff on the engine clock) instead of skipping ahead.
+ *
+ * Two modes. Reading the table (at start, after a kick or a refusal): pending rows in id order,
+ * which is commit order. Caught up (a read came back short): what the group commit hands over is
+ * published from memory — the table query was ~0.3 ms on every order's path.
  */
 export class OutboxRelay {
-  private running = false;
-  private again = false;
   /**
-   * Caught up: every pending entry in the table is also in `handedOver`, so a drain publishes from
-   * memory instead of querying the table (the query was ~0.3 ms on every order's path). False at
-   * start (a previous run may have left entries) and after a refusal, until a read of the table
-   * comes back short.
+   * Caught up: every pending entry in the table is also in memory (queued or in flight), so
+   * entries are published from memory. False at start (a previous run may have left entries) and
+   * after a kick or a refusal, until a read of the table comes back short.
    */
   private caughtUp = false;
   /** A kick came: the table may hold entries that were never handed over. */
   private tableChanged = false;
-  /** Committed MQTT entries in commit order (ids ascend: the table is AUTOINCREMENT). */
+  /** The table is being read. */
+  private reading = false;
+  /** Committed while the table is read, in commit order; queued once caught up. */
   private handedOver: RelayEntry[] = [];
-  /** The highest id taken from the table or from memory so far. */
+  private readonly urgent = new EntryQueue();
+  private readonly routine = new EntryQueue();
+  /** Routine entries queued per key: an urgent entry of such a key waits behind them. */
+  private readonly routineByKey = new Map<string, number>();
+  /** The highest id read from the table or taken from memory so far. */
   private lastTaken = 0;
+  /** Sent and not yet settled, or settled behind one that is not: in send order. */
+  private flights: Flight[] = [];
+  private flightsHead = 0;
+  private inFlight = 0;
+  /** A publish was refused: nothing more is sent until every flight has settled. */
+  private halted = false;
+  /** The first refusal in send order: what the retry reports. */
+  private refusal: { topic: string; err: Error } | undefined;
   /** Published, not yet marked delivered in the table. */
   private unmarked: number[] = [];
   private markTimer: Subscription | undefined;
   private retry: Subscription | undefined;
   private failures = 0;
   private stopped = false;
-  private idle: Promise<void> = Promise.resolve();
+  /** The table reader waits here for flights to settle. */
+  private settleWaiter: { ready: () => boolean; resolve: () => void } | undefined;
+  private idleWaiters: Array<() => void> = [];
   private lastPruneAt = -Infinity;
+  private readonly window: number;
   delivered = 0;
 
-  constructor(private readonly options: OutboxRelayOptions) {}
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.window = Math.max(1, options.window ?? DEFAULT_WINDOW);
+  }
 
   /** Something was committed: deliver it now (or as soon as the current pass ends). */
   kick(): void {
-    // Entries may have reached the table some other way than `committed`: read it.
+    // Entries may have reached the table some other way than `committed`: read it. What is queued
+    // and not yet sent is pending in the table and will be read with the rest.
     this.caughtUp = false;
     this.tableChanged = true;
-    this.start();
-  }
-
-  private start(): void {
-    if (this.stopped || this.retry) return;
-    this.again = true;
-    if (this.running) return;
-    this.running = true;
-    this.idle = this.drain();
+    this.clearQueues();
+    this.pump();
   }
 
   /**
    * Entries just committed for the MQTT sink, in commit order (the group commit hands them over
-   * after its transaction); then a kick. Entries the relay is going to read from the table anyway
-   * are dropped later by id.
+   * after its transaction). Entries the relay is going to read from the table anyway are dropped
+   * later by id.
    */
   committed(entries: readonly RelayEntry[]): void {
     if (this.stopped) return;
-    if (!this.caughtUp && this.handedOver.length + entries.length > MAX_HANDED_OVER) this.handedOver = [];
-    for (const entry of entries) this.handedOver.push(entry);
-    this.start();
+    if (this.caughtUp) {
+      for (const entry of entries) this.enqueue(entry);
+    } else {
+      if (this.handedOver.length + entries.length > MAX_HANDED_OVER) {
+        // Too many to hold while the table is read: they are in the table, read it once more.
+        this.handedOver = [];
+        this.tableChanged = true;
+      }
+      for (const entry of entries) this.handedOver.push(entry);
+    }
+    this.pump();
   }
 
   /**
@@ -130,9 +223,14 @@ export class OutboxRelay {
   }
 
   /** Resolves when the relay has nothing in flight and every delivered entry is marked so. */
-  async whenIdle(): Promise<void> {
-    await this.idle;
-    this.writeMarks();
+  whenIdle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(() => {
+        this.writeMarks();
+        resolve();
+      });
+      this.checkIdle();
+    });
   }
 
   stop(): void {
@@ -141,86 +239,190 @@ export class OutboxRelay {
     this.retry = undefined;
     this.markTimer?.unsubscribe();
     this.markTimer = undefined;
+    this.clearQueues();
+    this.checkIdle();
   }
 
-  private async drain(): Promise<void> {
-    const batchSize = this.options.batchSize ?? 256;
+  /** Sends what the window allows, or starts reading the table. */
+  private pump(): void {
+    if (this.stopped || this.retry || this.halted) {
+      this.checkIdle();
+      return;
+    }
+    if (!this.caughtUp) {
+      if (!this.reading) void this.readTable();
+      return;
+    }
+    for (;;) {
+      let entry: RelayEntry | undefined;
+      if (this.inFlight < this.window + URGENT_RESERVE) entry = this.urgent.take();
+      if (!entry && this.inFlight < this.window) entry = this.takeRoutine();
+      if (!entry) break;
+      this.send(entry);
+    }
+    this.checkIdle();
+  }
+
+  private enqueue(entry: RelayEntry): void {
+    const key = entry.key;
+    if (entry.urgent && (key === undefined || !this.routineByKey.has(key))) {
+      this.urgent.push(entry);
+      return;
+    }
+    this.routine.push(entry);
+    if (key !== undefined) this.routineByKey.set(key, (this.routineByKey.get(key) ?? 0) + 1);
+  }
+
+  private takeRoutine(): RelayEntry | undefined {
+    const entry = this.routine.take();
+    const key = entry?.key;
+    if (key !== undefined) {
+      const left = this.routineByKey.get(key)! - 1;
+      if (left === 0) this.routineByKey.delete(key);
+      else this.routineByKey.set(key, left);
+    }
+    return entry;
+  }
+
+  private clearQueues(): void {
+    this.urgent.clear();
+    this.routine.clear();
+    this.routineByKey.clear();
+  }
+
+  /**
+   * Hands one entry to the broker without waiting for the previous acknowledgement: one
+   * connection keeps the send order, and mqtt.js resends unacknowledged QoS 1 messages in order
+   * after a reconnect.
+   */
+  private send(entry: RelayEntry): void {
+    const flight: Flight = { entry, state: PENDING };
+    this.flights.push(flight);
+    this.inFlight++;
+    if (entry.id > this.lastTaken) this.lastTaken = entry.id;
+    let published: Promise<void>;
     try {
-      while (this.again && !this.stopped) {
-        this.again = false;
-        if (this.caughtUp) {
-          while (this.handedOver.length > 0) {
-            const batch = this.handedOver.splice(0, batchSize).filter((entry) => entry.id > this.lastTaken);
-            if (!(await this.deliver(batch))) return;
-          }
-          continue;
-        }
+      published = this.options.publish(entry.topic, entry.payload, entry.qos, entry.retain);
+    } catch (err) {
+      published = Promise.reject(err as Error);
+    }
+    published.then(
+      () => this.settle(flight, undefined),
+      (err: unknown) => this.settle(flight, err instanceof Error ? err : new Error(String(err))),
+    );
+  }
+
+  /**
+   * A publish called back. Deliveries are counted in send order: only the run before the first
+   * refusal counts as delivered, and whatever followed it is sent again after it, so the last copy
+   * a consumer sees of an order is still its newest version.
+   */
+  private settle(flight: Flight, err: Error | undefined): void {
+    this.inFlight--;
+    flight.state = err ? REFUSED : DELIVERED;
+    if (err) {
+      flight.error = err;
+      this.halted = true;
+    }
+    const { outbox, scheduler } = this.options;
+    let delivered = 0;
+    while (this.flightsHead < this.flights.length && this.flights[this.flightsHead]!.state !== PENDING) {
+      const done = this.flights[this.flightsHead++]!;
+      if (done.state === REFUSED) {
+        outbox.markAttempt(done.entry.id, scheduler.now(), done.error!.message);
+        this.refusal ??= { topic: done.entry.topic, err: done.error! };
+      } else if (!this.refusal) {
+        this.unmarked.push(done.entry.id);
+        delivered++;
+      }
+    }
+    if (this.flightsHead === this.flights.length) {
+      this.flights = [];
+      this.flightsHead = 0;
+    }
+    this.delivered += delivered;
+    if (delivered > 0 && !this.halted) this.failures = 0;
+    if (this.halted && this.inFlight === 0) this.afterRefusal();
+    const waiter = this.settleWaiter;
+    if (waiter?.ready()) {
+      this.settleWaiter = undefined;
+      waiter.resolve();
+    }
+    if (this.caughtUp) this.pump();
+    else this.checkIdle();
+  }
+
+  /** Every flight has settled after a refusal: back to the table after a backoff. */
+  private afterRefusal(): void {
+    const refusal = this.refusal;
+    this.halted = false;
+    this.refusal = undefined;
+    // The refused entry and those after it are in the table: read from there after the retry.
+    this.caughtUp = false;
+    this.handedOver = [];
+    this.clearQueues();
+    this.writeMarks();
+    // Shutting down: the entries wait in the outbox for the next start.
+    if (!this.stopped && refusal) {
+      this.options.onPublishFailed?.(refusal.topic, refusal.err);
+      this.scheduleRetry();
+    }
+  }
+
+  private until(ready: () => boolean): Promise<void> {
+    if (ready()) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.settleWaiter = { ready, resolve };
+    });
+  }
+
+  /** Pending rows in id order, until a read comes back short; then caught up. */
+  private async readTable(): Promise<void> {
+    const batchSize = this.options.batchSize ?? 256;
+    this.reading = true;
+    try {
+      while (!this.caughtUp && !this.stopped && !this.retry) {
+        // What was published is marked first, or the read would return it again.
+        await this.until(() => this.inFlight === 0);
+        if (this.stopped || this.retry) return;
         this.tableChanged = false;
-        let batch;
-        do {
-          // What was published is marked first, or the read would return it again.
-          this.writeMarks();
-          batch = this.options.outbox.pending(batchSize);
-          if (!(await this.deliver(batch))) return;
-        } while (batch.length === batchSize);
+        this.writeMarks();
+        const batch = this.options.outbox.pending(batchSize);
+        for (const entry of batch) {
+          if (this.inFlight >= this.window) await this.until(() => this.inFlight < this.window || this.halted || this.retry !== undefined);
+          if (this.halted || this.stopped || this.retry) break;
+          this.send(entry);
+        }
+        await this.until(() => this.inFlight === 0);
+        if (this.stopped || this.retry) return;
+        if (batch.length === batchSize || this.tableChanged) continue;
         // A short read: everything pending was in it, and whatever was committed since is in
         // memory (ids above the last one read).
-        if (!this.stopped && !this.tableChanged) {
-          this.caughtUp = true;
-          this.handedOver = this.handedOver.filter((entry) => entry.id > this.lastTaken);
-          this.again ||= this.handedOver.length > 0;
-        }
+        this.caughtUp = true;
+        const fresh = this.handedOver.filter((entry) => entry.id > this.lastTaken);
+        this.handedOver = [];
+        for (const entry of fresh) this.enqueue(entry);
       }
-      this.scheduleMarks();
-      this.pruneDelivered();
     } finally {
-      // Cleared in the same synchronous step that saw `again` false, so no kick can fall in a gap.
-      this.running = false;
+      this.reading = false;
+      // Caught up: send what was handed over; otherwise (a retry, a stop) let `whenIdle` resolve.
+      this.pump();
     }
   }
 
   /**
-   * Publishes a batch: every message is handed to the broker in commit order without waiting for
-   * the previous acknowledgement (one connection keeps the order, and mqtt.js resends unacknowledged
-   * QoS 1 messages in order after a reconnect), then the acknowledgements are awaited together —
-   * one round trip per batch instead of one per message. Deliveries are recorded once per batch, in
-   * one transaction; a crash before that only means those entries go out again (at-least-once, as
-   * everywhere in the outbox). False when the broker refused one (a retry is then scheduled).
+   * Nothing in flight, nothing being read, nothing queued that could go (a retry or a stop holds
+   * the rest in the table): marks get their timer, old rows are pruned, `whenIdle` resolves.
    */
-  private async deliver(batch: ReturnType<OutboxSource['pending']>): Promise<boolean> {
-    const { outbox, publish, scheduler } = this.options;
-    if (this.stopped || batch.length === 0) return !this.stopped;
-    this.lastTaken = Math.max(this.lastTaken, batch.at(-1)!.id);
-    const results = await Promise.allSettled(batch.map((entry) => publish(entry.topic, entry.payload, entry.qos, entry.retain)));
-    // Only the run before the first refusal counts as delivered: whatever followed it is sent again
-    // after it, so the last copy a consumer sees of an order is still its newest version.
-    const done: number[] = [];
-    let firstFailure: { topic: string; err: Error } | undefined;
-    results.forEach((result, i) => {
-      const entry = batch[i]!;
-      if (result.status === 'fulfilled') {
-        if (!firstFailure) done.push(entry.id);
-      } else {
-        outbox.markAttempt(entry.id, scheduler.now(), (result.reason as Error).message);
-        firstFailure ??= { topic: entry.topic, err: result.reason as Error };
-      }
-    });
-    for (const id of done) this.unmarked.push(id);
-    this.delivered += done.length;
-    if (!firstFailure) {
-      this.failures = 0;
-      return true;
-    }
-    // The refused entry and those after it are in the table: read from there after the retry.
-    this.caughtUp = false;
-    this.handedOver = [];
-    this.writeMarks();
-    // Shutting down: the entries wait in the outbox for the next start.
-    if (!this.stopped) {
-      this.options.onPublishFailed?.(firstFailure.topic, firstFailure.err);
-      this.scheduleRetry();
-    }
-    return false;
+  private checkIdle(): void {
+    if (this.reading || this.inFlight > 0) return;
+    if (this.urgent.size + this.routine.size > 0 && !this.stopped && !this.retry) return;
+    this.scheduleMarks();
+    this.pruneDelivered();
+    if (this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private scheduleMarks(): void {
