@@ -12,10 +12,24 @@ export function forkPublisher(): ChildProcess {
   return fork(file, { stdio: 'inherit', execArgv: fromSource ? ['--import', 'tsx'] : [] });
 }
 
-/** One command to the publisher, its result back (commands run one at a time). */
+/**
+ * One command to the publisher, its result back (commands run one at a time). Rejects when the
+ * publisher exits before answering (a crash mid-probe), instead of leaving the benchmark waiting
+ * for an answer that cannot come.
+ */
 export function ask<T>(child: ChildProcess, command: object): Promise<T> {
   return new Promise((resolve, reject) => {
-    child.once('message', (m: { ok: boolean; result?: T; error?: string }) => (m.ok ? resolve(m.result as T) : reject(new Error(m.error))));
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+      child.off('message', onMessage);
+      reject(new Error(`load publisher exited (${signal ?? `exit code ${code}`}) before answering ${JSON.stringify((command as { cmd?: unknown }).cmd)}`));
+    };
+    const onMessage = (m: { ok: boolean; result?: T; error?: string }) => {
+      child.off('exit', onExit);
+      if (m.ok) resolve(m.result as T);
+      else reject(new Error(m.error));
+    };
+    child.once('message', onMessage);
+    child.once('exit', onExit);
     child.send(command);
   });
 }

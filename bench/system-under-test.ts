@@ -3,7 +3,11 @@ import type { DeviceType } from '../src/contracts/registry.js';
 /**
  * Anything the latency probe can drive: readings go in over MQTT at `inputUrl` (`rw/telemetry/{id}`),
  * an output per trigger comes back on `outputTopics` at `outputUrl`. riskwatch, Node-RED with the
- * same threshold rule, and a bare broker (whose "output" is the trigger itself) all fit.
+ * same threshold rule, a bare broker (whose "output" is the trigger itself) and the durable hop
+ * (the trigger, committed to SQLite and republished) all fit.
+ *
+ * Lifecycle: started by its own start function (systems/riskwatch.ts, peers/*) → processed() any
+ * number of times → stop().
  */
 export interface SystemUnderTest {
   name: string;
@@ -12,6 +16,11 @@ export interface SystemUnderTest {
   inputUrl: string;
   outputUrl: string;
   outputTopics: string[];
+  /**
+   * The QoS the probe subscribes with: the QoS the system publishes its outputs at (riskwatch's
+   * orders 1, Node-RED's alerts and the bare hops 0), so each is received as its own consumers would.
+   */
+  outputQos: 0 | 1;
   /** Where the device id sits in an output's JSON ([] = last topic level) and the output type to count. */
   match: { deviceIdPath: string[]; type?: string };
   /** Trigger readings go to `{triggerTopicPrefix}/{id}`. */

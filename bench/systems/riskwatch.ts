@@ -44,6 +44,8 @@ export async function startRiskwatch(devices: number): Promise<RiskwatchSystem> 
     inputUrl: url,
     outputUrl: url,
     outputTopics: ['rw/orders/grid/+', 'rw/orders/community/+', 'rw/orders/street/+'],
+    // Orders are announced at QoS 1 (sinks/mqtt-sink.ts).
+    outputQos: 1,
     match: { deviceIdPath: ['data', 'deviceId'], type: 'riskwatch.order.created' },
     triggerTopicPrefix: 'rw/telemetry',
     engine,

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { startAedesBroker } from '../../bench/peers/aedes-broker.js';
 import type { BrokerPeer } from '../../bench/peers/broker-peer.js';
+import { startDurableHop } from '../../bench/peers/durable-hop.js';
 import { acceptsTcp } from '../../bench/peers/free-port.js';
 import { startMosquittoBroker } from '../../bench/peers/mosquitto-broker.js';
 import { launchMosquitto } from '../../bench/peers/mosquitto-process.js';
@@ -13,8 +14,9 @@ import { startNodeRed, type NodeRedPeer } from '../../bench/peers/node-red.js';
 
 /**
  * The systems the benchmark compares riskwatch with, started for real: the Debian mosquitto, the
- * engine's aedes, and Node-RED in its own process running the gas threshold flow. No mosquitto
- * binary means these tests fail with the install hint — they never pass without a broker.
+ * engine's aedes, the durable hop (the engine's aedes and store), and Node-RED in its own process
+ * running the gas threshold flow. No mosquitto binary means these tests fail with the install
+ * hint — they never pass without a broker.
  */
 
 async function connect(url: string): Promise<MqttClient> {
@@ -75,6 +77,35 @@ describe.each(bareBrokers)('bare %s hop', (_name, start, version) => {
     }
     expect(await acceptsTcp(port)).toBe(false);
     await broker.stop(); // idempotent
+  });
+});
+
+describe('the durable hop', () => {
+  it('commits each trigger before republishing it at QoS 1 on the output prefix, ignores other topics, and stops cleanly', async () => {
+    const hop = await startDurableHop();
+    const port = portOf(hop.url);
+    try {
+      expect(hop.url).toMatch(/^mqtt:\/\/127\.0\.0\.1:\d+$/);
+      expect(hop.version).toBe('1.2.0');
+      expect(hop.sqliteVersion).toMatch(/^\d+\.\d+\.\d+$/);
+      const [subscriber, publisher] = await Promise.all([connect(hop.url), connect(hop.url)]);
+      const inbox = collect(subscriber);
+      const qos: number[] = [];
+      subscriber.on('message', (_topic, _payload, packet) => qos.push(packet.qos));
+      await subscriber.subscribeAsync(`${hop.outputPrefix}/+`, { qos: 1 });
+      const reading = JSON.stringify({ ts: 1_732_300_000_000, metrics: { gas_lel_pct: 31 } });
+      publisher.publish('rw/telemetry/gd-0', reading, { qos: 0 }); // background: not the hop's
+      publisher.publish(`${hop.inputPrefix}/gd-2`, reading, { qos: 0 });
+      await inbox.until(`${hop.outputPrefix}/gd-2`);
+      expect(inbox.received).toEqual([{ topic: 'bench/durable-out/gd-2', payload: reading }]);
+      expect(qos).toEqual([1]);
+      expect(hop.committed()).toBe(1);
+      await Promise.all([subscriber.endAsync(), publisher.endAsync()]);
+    } finally {
+      await hop.stop();
+    }
+    expect(await acceptsTcp(port)).toBe(false);
+    await hop.stop(); // idempotent
   });
 });
 
