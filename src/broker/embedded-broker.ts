@@ -34,7 +34,7 @@ export interface EmbeddedBroker {
  * starve ingest; the relay keeps at most 128 in flight (sinks/mqtt-relay.ts), so 1 000 leaves
  * telemetry the rest. The cost is memory only: a slot is a queued message either way.
  */
-const EMITTER_CONCURRENCY = 1_000;
+export const EMITTER_CONCURRENCY = 1_000;
 
 function isBuiltHooks(hooks: EmbeddedBrokerOptions['hooks']): hooks is BrokerHooks {
   return hooks !== undefined && 'stats' in hooks;

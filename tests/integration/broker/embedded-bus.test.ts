@@ -3,6 +3,8 @@ import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PublishDenial } from '../../../src/broker/broker-hooks.js';
 import { EmbeddedBus } from '../../../src/broker/embedded-bus.js';
+import { EMITTER_CONCURRENCY } from '../../../src/broker/embedded-broker.js';
+import { DEFAULT_WINDOW } from '../../../src/sinks/mqtt-relay.js';
 import { describeBus, mqttClient, until, waitFor, within } from './describe-bus.js';
 
 describeBus('embedded aedes', async ({ onHandlerError }) => {
@@ -192,6 +194,25 @@ describe('EmbeddedBus (aedes over TCP)', () => {
 });
 
 describe('EmbeddedBus under a stalled subscriber', () => {
+  it('keeps telemetry flowing while as many deliveries as the relay may have in flight are held', async () => {
+    const bus = new EmbeddedBus({ port: 0, host: '127.0.0.1' });
+    await bus.open();
+    try {
+      const aedes = bus.embeddedBroker!.aedes;
+      const held: Array<() => void> = [];
+      await new Promise<void>((resolve) => aedes.subscribe('rw/orders/grid/+', (_packet: unknown, callback: () => void) => held.push(callback), resolve));
+      const received: string[] = [];
+      await bus.subscribe('rw/telemetry/+', (topic) => received.push(topic));
+      // The relay's whole window and urgent reserve, held by a subscriber that stopped draining.
+      for (let i = 0; i < DEFAULT_WINDOW + 32; i++) void bus.publish(`rw/orders/grid/o${i}`, '{}', { qos: 1 });
+      for (let i = 0; i < 1_000; i++) void bus.publish(`rw/telemetry/d${i}`, '{}', { qos: 0 });
+      expect(received).toHaveLength(1_000); // delivered at once, not queued behind the orders
+      for (const callback of held.splice(0)) callback();
+    } finally {
+      await bus.close();
+    }
+  });
+
   it('delivers a backlog of 50 000 queued messages in order without overflowing the stack when the stall ends', async () => {
     const errors: unknown[] = [];
     const bus = new EmbeddedBus({ port: 0, host: '127.0.0.1', onHandlerError: (err) => errors.push(err) });
@@ -199,13 +220,13 @@ describe('EmbeddedBus under a stalled subscriber', () => {
     try {
       const aedes = bus.embeddedBroker!.aedes;
       // A subscriber that holds its deliveries open, as a TCP client whose socket stopped draining
-      // does: 100 of them fill aedes' emitter (concurrency 100), and everything after queues.
+      // does: EMITTER_CONCURRENCY of them fill aedes' emitter, and everything after queues.
       const held: Array<() => void> = [];
       await new Promise<void>((resolve) => aedes.subscribe('slow/+', (_packet: unknown, callback: () => void) => held.push(callback), resolve));
       const received: string[] = [];
       await bus.subscribe('rw/telemetry/+', (topic) => received.push(topic));
-      for (let i = 0; i < 100; i++) void bus.publish(`slow/${i}`, 'x', { qos: 0 }); // never acknowledged while held
-      expect(held).toHaveLength(100);
+      for (let i = 0; i < EMITTER_CONCURRENCY; i++) void bus.publish(`slow/${i}`, 'x', { qos: 0 }); // never acknowledged while held
+      expect(held).toHaveLength(EMITTER_CONCURRENCY);
       const backlog = 50_000;
       for (let i = 0; i < backlog; i++) void bus.publish(`rw/telemetry/d${i}`, '{}', { qos: 0 });
       expect(received).toHaveLength(0); // all queued behind the stalled subscriber
