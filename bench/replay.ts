@@ -11,7 +11,7 @@ import { ManualScheduler } from '../src/core/manual-scheduler.js';
 import { createEngine } from '../src/engine.js';
 import { replay, type ReplayInput } from '../src/engine/replay.js';
 import { readRecording, type RecordingChunk } from '../src/ingest/recording-reader.js';
-import { createTelemetryDecoder } from '../src/ingest/telemetry-decoder.js';
+import { createTelemetryDecoder, MessageSlot } from '../src/ingest/telemetry-decoder.js';
 import { Registry } from '../src/registry/registry.js';
 import { fleetFromRegistry, generateCity } from '../simulators/fleet.js';
 import { planIncidents, randomIncidents } from '../simulators/incidents.js';
@@ -33,9 +33,10 @@ import { scoreDetection, type ScenarioScore } from './detection-quality.js';
  * - **whole**: a fresh engine replaying the file, what `riskwatch replay FILE` runs
  *   (`readRecording` → `replay` on a `ManualScheduler`) — the figure held against the target;
  * - **read**: `readRecording(file)` alone — file read, lines split, each message's time, topic and
- *   payload cut out (what the whole path spends before `engine.ingest`);
- * - **decode**: the engine's telemetry decoder alone on the recording held in memory — JSON,
- *   schema, registry lookup, event-time checks (no models, no clock);
+ *   payload range found (what the whole path spends before `engine.ingestRange`);
+ * - **decode**: the engine's telemetry decoder alone on the recording held in memory, fed as the
+ *   pipeline feeds it (payloads in place, recorded topics) — JSON, schema, registry lookup,
+ *   event-time checks (no models, no clock);
  * - **pipeline**: a fresh engine replaying the recording held in memory: the whole path without
  *   the file.
  *
@@ -47,7 +48,8 @@ import { scoreDetection, type ScenarioScore } from './detection-quality.js';
  *
  * `node --expose-gc dist/bench/replay.js [--full] [--households N] [--hours H] [--seed S]
  *   [--incidents N] [--batch] [--rounds R] [--out bench/results] [--name replay]`
- * Without --households: 2 000 households (about 600 000 readings a day), 10 000 with --full.
+ * Without --households: 2 000 households (about 600 000 readings a day), 10 000 with --full;
+ * without --hours: two days (48 h, about 1.2 million readings for 2 000 households).
  */
 export interface ReplayBenchOptions {
   /** 0: 2 000, or 10 000 with `full`. */
@@ -66,7 +68,7 @@ export interface ReplayBenchOptions {
 }
 
 export const DEFAULT_REPLAY_OPTIONS: Readonly<ReplayBenchOptions> = {
-  households: 0, hours: 24, seed: 7, incidents: 12, batch: false, rounds: 3, full: false, out: 'bench/results', name: 'replay',
+  households: 0, hours: 48, seed: 7, incidents: 12, batch: false, rounds: 3, full: false, out: 'bench/results', name: 'replay',
 };
 
 export const TARGET_READINGS_PER_SECOND = 1_000_000;
@@ -151,13 +153,15 @@ export async function runReplayBenchmark(options: ReplayBenchOptions) {
     // 2. The stages, round after round.
     const heapBefore = settledHeap();
 
-    // What replay does with the file: chunk by chunk, each message's time, topic and payload.
+    // What replay does with the file: chunk by chunk, each message's time, recorded topic and
+    // payload range (src/engine/replay.ts feeds them to `engine.ingestRange`).
     const readOnly = async (): Promise<void> => {
       let count = 0;
       let bytes = 0;
       for await (const chunk of readRecording(file).chunks()) {
         for (let i = 0; i < chunk.length; i++) {
-          if (chunk.time(i) > 0) bytes += chunk.topic(i).length + chunk.payload(i).length;
+          const recorded = chunk.recordedTopic!(i);
+          if (chunk.time(i) > 0 && chunk.bytes!(i).length > 0) bytes += (recorded?.topic ?? chunk.topic(i)).length + chunk.payloadTo!(i) - chunk.payloadFrom!(i);
           count++;
         }
       }
@@ -167,18 +171,24 @@ export async function runReplayBenchmark(options: ReplayBenchOptions) {
     const decoder = createTelemetryDecoder({ maxReadingAgeMs: 7 * 86_400_000 }, registry);
     let decoded = 0;
     let decodeRejected = 0;
+    // The message as the pipeline hands it to the decoder: one slot, refilled per message.
+    const slot = new MessageSlot();
     const decodeOnly = (chunks: readonly RecordingChunk[]): void => {
       decoded = 0;
       decodeRejected = 0;
       for (const chunk of chunks) {
         for (let i = 0; i < chunk.length; i++) {
           try {
-            decoded += decoder.decode({ topic: chunk.topic(i), payload: chunk.payload(i), receivedAt: chunk.time(i) }).length;
+            const recorded = chunk.recordedTopic!(i);
+            slot.fill(recorded?.topic ?? chunk.topic(i), recorded, chunk.bytes!(i), chunk.payloadFrom!(i), chunk.payloadTo!(i), chunk.time(i));
+            const readings = decoder.decodeMessage!(slot);
+            decoded += Array.isArray(readings) ? readings.length : 1;
           } catch {
             decodeRejected++;
           }
         }
       }
+      slot.clear();
     };
 
     let databases = 0;

@@ -18,6 +18,7 @@ import { Dispatcher } from './dispatch/dispatcher.js';
 import { DispatchPolicyEngine } from './policy/policy-engine.js';
 import { DeadLetterStore } from './ingest/dead-letters.js';
 import { decodeOrderStatusMessage } from './ingest/order-status-message.js';
+import type { RecordedTopic } from './ingest/recording-reader.js';
 import { PERSONAL_FIELD_PATHS } from './registry/personal-data.js';
 import type { Registry } from './registry/registry.js';
 import { EngineQueries } from './reports/engine-queries.js';
@@ -166,6 +167,16 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   ingest(topic: string, payload: Buffer): void {
     this.counters.messages++;
     this.pipeline.push(topic, payload);
+  }
+
+  /**
+   * `ingest` for a message whose payload is `bytes[from, to)` and whose topic may come as a
+   * recording's `RecordedTopic`: what replay feeds from a recording chunk, without a view or a
+   * topic lookup per message. The same pipeline and the same decoder as `ingest`.
+   */
+  ingestRange(topic: string, recorded: RecordedTopic | undefined, bytes: Buffer, from: number, to: number): void {
+    this.counters.messages++;
+    this.pipeline.pushRange(topic, recorded, bytes, from, to);
   }
 
   /** Commits now what the current burst decided; for replay and tests that read the store right after. */

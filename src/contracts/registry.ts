@@ -74,6 +74,15 @@ export interface DeviceContext {
   street?: Place;
   timeZone: string;
   /**
+   * Dense numbers the registry gives devices and subjects (0, 1, 2, … in each of the two, never
+   * reused): the device's, kept through edits of the device, and its subject's (none without a
+   * subject). Per-key state is indexed by them instead of hashing the key; a number is only a
+   * hint — state found by it is used only when its key is the reading's — so a context without
+   * numbers (built outside a registry, as in tests) or a key without one simply takes the Map.
+   */
+  deviceNo?: number;
+  subjectNo?: number;
+  /**
    * The CEL view of this context (`device`, `subject`, `place`), built once per device so that
    * expressions never allocate per reading. Personal data is not part of it.
    */
@@ -86,4 +95,11 @@ export interface EnrichedReading {
   receivedAt: number;
   metrics: Metrics;
   ctx: DeviceContext;
+  /**
+   * `ctx.deviceNo` and `ctx.subjectNo`, carried on the reading by the decoder, so that the stages
+   * that key state by them need not load the context for every reading (a cache miss per reading
+   * in a city-sized fleet). Absent where the context has none, or on readings made elsewhere.
+   */
+  deviceNo?: number;
+  subjectNo?: number;
 }

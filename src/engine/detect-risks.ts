@@ -9,9 +9,12 @@ import type { CompiledScenario } from '../scenarios/compile.js';
  * the per-reading cost is one lookup plus the models' own work. Where no scenario of a device type
  * has a subject filter (`appliesTo.when`), the type alone decides (compile.ts: appliesTo is "type
  * listed, and `when` holds"), and its readings skip the per-device lookup: a hash lookup per reading
- * is a cache miss per reading in a city-sized fleet (replay profile). Detections come out of the
+ * is a cache miss per reading in a city-sized fleet (replay profile); a context the registry
+ * numbered (`deviceNo`) finds its list in an array slot. Detections come out of the
  * same stream, whether a reading or a model timer caused them.
  */
+const NONE: readonly CompiledScenario[] = [];
+
 export function detectRisks(
   scenarios: readonly CompiledScenario[],
   /** What the models emit (they are compiled with `emit` feeding this stream). */
@@ -44,17 +47,37 @@ export function detectRisks(
         byType.set(type, list);
         return list;
       };
+      const decide = (ctx: DeviceContext): readonly CompiledScenario[] => {
+        let list = byType.get(ctx.device.type);
+        if (list === undefined) list = typeList(ctx);
+        if (list === null) {
+          list = applicable.get(ctx);
+          if (list === undefined) {
+            list = listFor(ctx);
+            applicable.set(ctx, list);
+          }
+        }
+        return list;
+      };
+      // The decision again by the device's dense number (DeviceContext.deviceNo), kept with the
+      // context it was made for, side by side in one array ([ctx, list, ctx, list, …]): one cache
+      // line per reading, where the type's hash lookup and a WeakMap lookup per device cost cache
+      // misses (replay profile). A new context of the device (a registry edit) misses and decides afresh.
+      const byNumber: (DeviceContext | readonly CompiledScenario[] | undefined)[] = [];
       const output = modelOutput.subscribe(subscriber);
       const subscription = readings.subscribe({
         next(reading) {
           const ctx = reading.ctx;
-          let list = byType.get(ctx.device.type);
-          if (list === undefined) list = typeList(ctx);
-          if (list === null) {
-            list = applicable.get(ctx);
-            if (list === undefined) {
-              list = listFor(ctx);
-              applicable.set(ctx, list);
+          // The reading's copy of the number: the context itself is only compared, not read.
+          const no = reading.deviceNo !== undefined ? reading.deviceNo : ctx.deviceNo;
+          let list: readonly CompiledScenario[];
+          if (no !== undefined && byNumber[2 * no] === ctx) list = byNumber[2 * no + 1] as readonly CompiledScenario[];
+          else {
+            list = decide(ctx);
+            if (no !== undefined) {
+              while (byNumber.length <= 2 * no) byNumber.push(undefined, NONE);
+              byNumber[2 * no] = ctx;
+              byNumber[2 * no + 1] = list;
             }
           }
           for (let i = 0; i < list.length; i++) {

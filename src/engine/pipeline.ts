@@ -10,7 +10,8 @@ import type { Diagnostics } from '../core/diagnostics.js';
 import type { RiskwatchError } from '../core/errors.js';
 import { AlertManager } from '../alerts/alert-manager.js';
 import { ingestTelemetry } from '../ingest/ingest-operator.js';
-import { createTelemetryDecoder, type DeviceContextSource } from '../ingest/telemetry-decoder.js';
+import type { RecordedTopic } from '../ingest/recording-reader.js';
+import { createTelemetryDecoder, MessageSlot, type DeviceContextSource } from '../ingest/telemetry-decoder.js';
 import { compileScenario, type CompiledScenario } from '../scenarios/compile.js';
 import { detectRisks } from './detect-risks.js';
 
@@ -45,6 +46,15 @@ export class Pipeline {
       if (this.rawIn === subscriber) this.rawIn = undefined;
     };
   });
+  /**
+   * The message being pushed, one object refilled per push rather than one allocated per message
+   * (replay profile), carrying its payload as a range of bytes (ingest/telemetry-decoder.ts
+   * `MessageSlot`). Only the ingest stage sees it, synchronously; a rejected message leaves as a
+   * copy (`onReject`), so nothing keeps the object. A push while one is in flight (a subscriber
+   * publishing back into the engine) gets an object of its own.
+   */
+  private readonly message = new MessageSlot();
+  private pushing = false;
   private readonly modelOutput = new Subject<Detection>();
   private subscription: Subscription | undefined;
 
@@ -80,7 +90,7 @@ export class Pipeline {
     }, registry);
     this.subscription = this.raw$
       .pipe(
-        ingestTelemetry(decoder, hooks.onReject),
+        ingestTelemetry(decoder, (raw, err) => hooks.onReject({ topic: raw.topic, payload: raw.payload, receivedAt: raw.receivedAt }, err)),
         detectRisks(this.compiled, this.modelOutput, (err) => hooks.onStageFailed('detect', err)),
       )
       .subscribe((detection) => {
@@ -96,7 +106,29 @@ export class Pipeline {
 
   /** One MQTT message in, received now on the engine clock. */
   push(topic: string, payload: Buffer): void {
-    this.rawIn?.next({ topic, payload, receivedAt: this.scheduler.now() });
+    this.pushRange(topic, undefined, payload, 0, payload.length);
+  }
+
+  /**
+   * One message whose payload is `bytes[from, to)`, received now on the engine clock: replay feeds
+   * a recording chunk's bytes in place, with the recording's `RecordedTopic` when it has one.
+   */
+  pushRange(topic: string, recorded: RecordedTopic | undefined, bytes: Buffer, from: number, to: number): void {
+    const rawIn = this.rawIn;
+    if (rawIn === undefined) return;
+    const receivedAt = this.scheduler.now();
+    if (this.pushing) {
+      rawIn.next(new MessageSlot().fill(topic, recorded, bytes, from, to, receivedAt));
+      return;
+    }
+    const message = this.message.fill(topic, recorded, bytes, from, to, receivedAt);
+    this.pushing = true;
+    try {
+      rawIn.next(message);
+    } finally {
+      this.pushing = false;
+      message.clear(); // do not keep the last payload (a view of a whole recording chunk) alive
+    }
   }
 
   /** Unsubscribes the stages and cancels every model and alert timer. */

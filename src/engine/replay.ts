@@ -62,11 +62,14 @@ export async function replay(
   const feed = new Feed(engine, clock, options.settleEvery ?? 512);
   if ('chunks' in messages) {
     for await (const chunk of messages.chunks()) {
+      // A chunk that offers its bytes in place (the recording reader's) is fed without a payload
+      // view or a topic string per message.
+      const inPlace = chunk.bytes !== undefined && chunk.payloadFrom !== undefined && chunk.payloadTo !== undefined && chunk.recordedTopic !== undefined;
       for (let i = 0; i < chunk.length; i++) {
         const t = chunk.time(i);
         const advancing = feed.advance(t);
         if (advancing !== undefined) await advancing;
-        const settling = feed.ingest(t, chunk.topic(i), chunk.payload(i));
+        const settling = inPlace ? feed.ingestInPlace(t, chunk, i) : feed.ingest(t, chunk.topic(i), chunk.payload(i));
         if (settling !== undefined) await settling;
       }
     }
@@ -135,9 +138,25 @@ class Feed {
 
   /** Feeds the message at the current time; the promise to wait for when a settle is due. */
   ingest(t: number, topic: string, payload: Buffer): Promise<void> | undefined {
+    this.counted(t);
+    this.engine.ingest(topic, payload);
+    return this.settleDue();
+  }
+
+  /** `ingest` for message `i` of a chunk that offers its bytes in place. */
+  ingestInPlace(t: number, chunk: RecordingChunk, i: number): Promise<void> | undefined {
+    this.counted(t);
+    const recorded = chunk.recordedTopic!(i);
+    this.engine.ingestRange(recorded !== undefined ? recorded.topic : chunk.topic(i), recorded, chunk.bytes!(i), chunk.payloadFrom!(i), chunk.payloadTo!(i));
+    return this.settleDue();
+  }
+
+  private counted(t: number): void {
     if (this.count++ === 0) this.from = t;
     if (t > this.to || this.count === 1) this.to = t;
-    this.engine.ingest(topic, payload);
+  }
+
+  private settleDue(): Promise<void> | undefined {
     if (++this.sinceSettle < this.settleEvery) return undefined;
     this.sinceSettle = 0;
     return this.engine.settle();

@@ -17,18 +17,21 @@ export function ingestTelemetry(
   decoder: TelemetryDecoder,
   onReject: (raw: RawMessage, err: RiskwatchError) => void,
 ): OperatorFunction<RawMessage, EnrichedReading> {
+  // One reading per message, the usual case, comes without an array around it.
+  const decode = decoder.decodeMessage === undefined ? (raw: RawMessage) => decoder.decode(raw) : (raw: RawMessage) => decoder.decodeMessage!(raw);
   return (source) =>
     new Observable<EnrichedReading>((subscriber) =>
       source.subscribe({
         next(raw) {
-          let readings: EnrichedReading[];
+          let readings: EnrichedReading | EnrichedReading[];
           try {
-            readings = decoder.decode(raw);
+            readings = decode(raw);
           } catch (err) {
             onReject(raw, asCodedError(err));
             return;
           }
-          for (let i = 0; i < readings.length; i++) subscriber.next(readings[i]!);
+          if (!Array.isArray(readings)) subscriber.next(readings);
+          else for (let i = 0; i < readings.length; i++) subscriber.next(readings[i]!);
         },
         error(err) {
           subscriber.error(err);

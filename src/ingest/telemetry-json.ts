@@ -15,6 +15,12 @@ import { METRIC_SCHEMAS } from './device-schemas.js';
  * and one division by an exact power of ten is correctly rounded (Clinger's fast path), as V8's
  * parser is. Anything else — an exponent, long digits, escapes, whitespace, a string `ts`, an
  * unknown key, a duplicate key — falls back.
+ *
+ * Given the device type's `MetricRules`, the reader also checks each metric against the type's
+ * schema as it reads it (a metric of the type, of its JSON type, within its range) and says so
+ * (`readWithinRules`), so the decoder can skip the ajv validator for a payload that provably passes
+ * it. The check only ever says "certainly valid": anything it does not vouch for — a failing value,
+ * an empty `metrics`, a shape it does not cover — is left to ajv, which decides and words the error.
  */
 
 const OPEN_BRACE = 0x7b;
@@ -40,6 +46,8 @@ const POWERS_OF_TEN = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e1
 interface KnownKey {
   name: string;
   bytes: Uint8Array;
+  /** Position in the table's list of names (for metrics: in METRIC_NAMES, the index into `MetricRules`). */
+  index: number;
   /** Bit in a seen-mask: a key repeated in one object falls back (JSON.parse keeps the last value). */
   bit: number;
 }
@@ -54,12 +62,56 @@ function keyTable(names: readonly string[]): KnownKey[][] {
     // A catalogue may declare more than 31 metrics: past 31, keys share bits. Two different keys
     // on one bit then look like a repeat and the payload falls back to JSON.parse — slower for
     // that rare payload, never wrong.
-    table[name.charCodeAt(0)]!.push({ name, bytes: Buffer.from(name, 'latin1'), bit: 1 << (i % 31) });
+    table[name.charCodeAt(0)]!.push({ name, bytes: Buffer.from(name, 'latin1'), index: i, bit: 1 << (i % 31) });
   });
   return table;
 }
 
-const METRIC_KEYS = keyTable([...new Set(Object.values(METRIC_SCHEMAS).flatMap((schema) => Object.keys(schema.properties)))]);
+/** Every metric name of every device type, once. */
+const METRIC_NAMES = [...new Set(Object.values(METRIC_SCHEMAS).flatMap((schema) => Object.keys(schema.properties)))];
+const METRIC_KEYS = keyTable(METRIC_NAMES);
+
+/** `MetricRules.kinds`: how a metric's value is checked; OTHER leaves the payload to ajv. */
+const OTHER = 0;
+const NUMBER_RULE = 1;
+const BOOLEAN_RULE = 2;
+
+/**
+ * One device type's metrics schema as the reader checks it, by metric index (METRIC_NAMES): the
+ * JSON type each metric must have (OTHER: not a metric of the type), and the inclusive range of a
+ * number (JSON Schema `minimum` / `maximum`, the only bounds the catalogue gives).
+ */
+export interface MetricRules {
+  readonly kinds: Uint8Array;
+  readonly minimum: Float64Array;
+  readonly maximum: Float64Array;
+}
+
+function metricRules(schema: (typeof METRIC_SCHEMAS)[string]): MetricRules {
+  const kinds = new Uint8Array(METRIC_NAMES.length).fill(OTHER);
+  const minimum = new Float64Array(METRIC_NAMES.length).fill(-Infinity);
+  const maximum = new Float64Array(METRIC_NAMES.length).fill(Infinity);
+  const properties = schema.properties as Record<string, Record<string, unknown>>;
+  METRIC_NAMES.forEach((name, i) => {
+    const property = properties[name];
+    if (property === undefined) return;
+    // A keyword the reader does not check makes the metric OTHER: such payloads always go to ajv.
+    const keywords = Object.keys(property).filter((k) => k !== 'type' && k !== 'minimum' && k !== 'maximum' && k !== 'description');
+    if (keywords.length > 0) return;
+    if (property.type === 'boolean') kinds[i] = BOOLEAN_RULE;
+    else if (property.type === 'number') {
+      kinds[i] = NUMBER_RULE;
+      if (typeof property.minimum === 'number') minimum[i] = property.minimum;
+      if (typeof property.maximum === 'number') maximum[i] = property.maximum;
+    }
+  });
+  return { kinds, minimum, maximum };
+}
+
+/** The rules of every device type, by type. */
+export const METRIC_RULES: Readonly<Record<string, MetricRules>> = Object.freeze(
+  Object.fromEntries(Object.entries(METRIC_SCHEMAS).map(([type, schema]) => [type, metricRules(schema)])),
+);
 const TS = 'ts';
 const METRICS = 'metrics';
 const READINGS = 'readings';
@@ -74,20 +126,73 @@ const ENVELOPE_KEYS = keyTable([TS, METRICS, READINGS]);
 const EMPTY = Buffer.alloc(0);
 let pos = 0;
 let bytes: Uint8Array = EMPTY;
-/** Bit of the key `readKey` matched last. */
+/** Bit and index of the key `readKey` matched last. */
 let keyBit = 0;
+let keyIndex = 0;
+/** The rules of this parse (undefined: none given), and whether every metric read so far kept them. */
+let rules: MetricRules | undefined;
+let withinRules = false;
 
 /**
- * The payload as `JSON.parse(payload.toString('utf8'))` would return it, or undefined when it is
- * outside the subset read here (then `JSON.parse` decides, including whether it is JSON at all).
+ * The payload (`payload[from, to)`, by default all of it) as `JSON.parse` of its text would return
+ * it, or undefined when it is outside the subset read here (then `JSON.parse` decides, including
+ * whether it is JSON at all).
  */
-export function parseTelemetryJson(payload: Buffer): unknown {
+export function parseTelemetryJson(payload: Buffer, metricRules?: MetricRules, from = 0, to = payload.length): unknown {
   bytes = payload;
-  pos = 0;
+  pos = from;
+  rules = metricRules;
+  withinRules = metricRules !== undefined;
   const value = readEnvelope();
-  const complete = value !== undefined && pos === payload.length;
+  // Ending exactly at `to` means every byte read was the payload's: a read past its end (the
+  // reader looks ahead at most a few bytes) leaves `pos` beyond it, and JSON.parse decides.
+  const complete = value !== undefined && pos === to;
   bytes = EMPTY; // do not keep the last payload alive
+  rules = undefined;
+  if (!complete) withinRules = false;
   return complete ? value : undefined;
+}
+
+/** `ts` of the reading `parseSingleReading` read last, and whether it had one. */
+let singleTs = 0;
+let singleHasTs = false;
+
+/**
+ * The usual payload, one reading (`{"ts":…,"metrics":{…}}`, keys in either order, `ts` optional),
+ * without building its envelope: the `metrics` object as `JSON.parse` would build it, or undefined
+ * for anything else — a batch, another shape, anything outside the subset — which
+ * `parseTelemetryJson` then reads. Its `ts` is `readSingleTs()`; `readWithinRules()` says whether
+ * the metrics kept `metricRules`.
+ */
+export function parseSingleReading(payload: Buffer, metricRules: MetricRules, from = 0, to = payload.length): Record<string, number | boolean> | undefined {
+  bytes = payload;
+  pos = from;
+  rules = metricRules;
+  withinRules = true;
+  singleHasTs = false;
+  const metrics = readSingle();
+  const complete = metrics !== undefined && pos === to;
+  bytes = EMPTY;
+  rules = undefined;
+  if (!complete) {
+    withinRules = false;
+    return undefined;
+  }
+  return metrics;
+}
+
+/** The `ts` of the reading `parseSingleReading` returned last, or undefined when it had none. */
+export function readSingleTs(): number | undefined {
+  return singleHasTs ? singleTs : undefined;
+}
+
+/**
+ * After `parseTelemetryJson(payload, rules)` returned a value: every `metrics` object in it is
+ * non-empty and every metric in it is one of the type's, of its JSON type and within its range,
+ * exactly as the type's metrics schema requires. False says nothing (ajv decides).
+ */
+export function readWithinRules(): boolean {
+  return withinRules;
 }
 
 /** `"name":` of a key in `table`, or undefined. Sets `keyBit`. */
@@ -104,6 +209,7 @@ function readKey(table: KnownKey[][]): string | undefined {
     if (bytes[from + length] !== QUOTE || bytes[from + length + 1] !== COLON) continue;
     pos = from + length + 2;
     keyBit = key.bit;
+    keyIndex = key.index;
     return key.name;
   }
   return undefined;
@@ -167,6 +273,7 @@ function readMetrics(): Record<string, number | boolean> | undefined {
   const metrics: Record<string, number | boolean> = {};
   if (bytes[pos] === CLOSE_BRACE) {
     pos++;
+    withinRules = false; // minProperties: ajv words the error
     return metrics;
   }
   let seen = 0;
@@ -178,10 +285,14 @@ function readMetrics(): Record<string, number | boolean> | undefined {
     if (c === LOWER_T || c === LOWER_F) {
       const flag = readBoolean();
       if (flag === undefined) return undefined;
+      if (withinRules && rules!.kinds[keyIndex] !== BOOLEAN_RULE) withinRules = false;
       metrics[name] = flag;
     } else {
       const value = readNumber();
       if (value !== value) return undefined; // NaN: outside the fast path
+      if (withinRules && (rules!.kinds[keyIndex] !== NUMBER_RULE || !(value >= rules!.minimum[keyIndex]! && value <= rules!.maximum[keyIndex]!))) {
+        withinRules = false;
+      }
       metrics[name] = value;
     }
     const separator = bytes[pos++];
@@ -233,6 +344,31 @@ function readReadings(): unknown[] | undefined {
     readings.push(reading);
     const separator = bytes[pos++];
     if (separator === CLOSE_BRACKET) return readings;
+    if (separator !== COMMA) return undefined;
+  }
+}
+
+/** `{"ts":…,"metrics":{…}}` with metrics (ts optional, either order): the metrics; sets `singleTs`. */
+function readSingle(): Record<string, number | boolean> | undefined {
+  if (bytes[pos] !== OPEN_BRACE) return undefined;
+  pos++;
+  let metrics: Record<string, number | boolean> | undefined;
+  let seen = 0;
+  for (;;) {
+    const name = readKey(READING_KEYS);
+    if (name === undefined || (seen & keyBit) !== 0) return undefined;
+    seen |= keyBit;
+    if (name === METRICS) {
+      metrics = readMetrics();
+      if (metrics === undefined) return undefined;
+    } else {
+      const ts = readNumber();
+      if (ts !== ts) return undefined;
+      singleTs = ts;
+      singleHasTs = true;
+    }
+    const separator = bytes[pos++];
+    if (separator === CLOSE_BRACE) return metrics;
     if (separator !== COMMA) return undefined;
   }
 }

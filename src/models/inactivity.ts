@@ -10,7 +10,7 @@ import { compileReadingPredicate, ExpressionError, type ReadingPredicate } from 
 import { activeTimeBetween, addActiveTime, describeActiveHours, parseActiveHours } from './active-hours.js';
 import { durationLadder, nextStepIndex } from './duration-ladder.js';
 import { detection, KeyedStates, type KeyedState } from './keyed-states.js';
-import { evidenceOf, keyOf } from './model-key.js';
+import { evidenceOf, keyNumberOf, keyOf } from './model-key.js';
 import { readingFromJson, readingToJson, verdictFromJson, type ReadingJson } from './model-snapshot.js';
 import { durationField, durationLevels, growingDurations, isObject, positiveDuration, TIME_OF_DAY_PATTERN } from './scenario-fields.js';
 
@@ -164,19 +164,18 @@ export function createInactivityModel(scenario: InactivityScenario, deps: ModelD
       if (nextStep(state.verdict) < steps.length) arm(state);
     },
   });
-  const states = keyed.map;
-
   return keyed.model((reading) => {
     const key = keyOf(scenario.keyBy, reading);
+    const no = keyNumberOf(scenario.keyBy, reading);
     const active = isActive(reading);
-    let state = states.get(key);
+    let state = keyed.get(key, no);
     if (state === undefined) {
       // Nothing before the first reading is known: the count starts there.
       state = {
         key, verdict: undefined, lastActive: reading.ts, lastSeen: reading.ts, excluded: 0,
         lastActiveReading: active ? reading : undefined, lastReading: reading, dueAt: 0, heapIndex: -1,
       };
-      states.set(key, state);
+      keyed.add(state, no);
       if (active) emitActive(state, reading);
       arm(state);
       return;

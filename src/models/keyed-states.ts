@@ -31,7 +31,16 @@ export interface StateCodec<S extends KeyedState> {
  * and its state's JSON.
  */
 export class KeyedStates<S extends KeyedState> {
+  /** Every key's state: the record (size, snapshot, restore). */
   readonly map = new Map<string, S>();
+  /**
+   * The same states by the dense number the registry gave their key (`DeviceContext.deviceNo`,
+   * `subjectNo`): an array slot instead of hashing the key string, for every reading (replay
+   * profile: the string lookup, a cache miss on the hash table and another on the key, was the
+   * largest cost of a model). Filled as keys are met; a slot is trusted only when its state's key
+   * is the key asked for, else the map answers.
+   */
+  private byNumber: (S | undefined)[] = [];
   readonly timers: TimerQueue<S>;
   private disposed = false;
 
@@ -43,6 +52,30 @@ export class KeyedStates<S extends KeyedState> {
   /** After `dispose()` the model takes no reading and fires no timer. */
   get isDisposed(): boolean {
     return this.disposed;
+  }
+
+  /** The state of `key`, whose dense number is `no` when the reading's context has one; undefined when it has none yet. */
+  get(key: string, no: number | undefined): S | undefined {
+    if (no !== undefined) {
+      const state = this.byNumber[no];
+      if (state !== undefined && state.key === key) return state;
+    }
+    const state = this.map.get(key);
+    if (state !== undefined && no !== undefined) this.number(no, state);
+    return state;
+  }
+
+  /** Adds the state of a new key (number `no`, if any). */
+  add(state: S, no: number | undefined): void {
+    this.map.set(state.key, state);
+    if (no !== undefined) this.number(no, state);
+  }
+
+  private number(no: number, state: S): void {
+    const slots = this.byNumber;
+    // Grown slot by slot, never by a far write: an array written far past its end turns into a slow dictionary.
+    while (slots.length <= no) slots.push(undefined);
+    slots[no] = state;
   }
 
   /**
@@ -93,6 +126,7 @@ export class KeyedStates<S extends KeyedState> {
     this.disposed = true;
     this.timers.dispose();
     this.map.clear();
+    this.byNumber = [];
     this.onDispose?.();
   }
 }

@@ -5,7 +5,7 @@ import type { LevelMap, ScenarioOf } from '../contracts/scenario.js';
 import { formatDuration } from '../core/duration.js';
 import { durationLadder, nextStepIndex } from './duration-ladder.js';
 import { detection, KeyedStates, type KeyedState } from './keyed-states.js';
-import { evidenceOf } from './model-key.js';
+import { evidenceOf, keyNumberOf } from './model-key.js';
 import { readingFromJson, readingToJson, verdictFromJson, type ReadingJson } from './model-snapshot.js';
 import { durationLevels, growingDurations } from './scenario-fields.js';
 
@@ -80,14 +80,13 @@ export function createOfflineModel(scenario: OfflineScenario, deps: ModelDeps): 
       if (next < steps.length) keyed.timers.arm(state, state.lastSeen + steps[next]!.ms);
     },
   });
-  const states = keyed.map;
-
   return keyed.model((reading) => {
-    let state = states.get(reading.deviceId);
+    const no = keyNumberOf('device', reading);
+    let state = keyed.get(reading.deviceId, no);
     if (state === undefined) {
       // The first message decides: the device is reporting (clears an alert restored from the store).
       state = { key: reading.deviceId, verdict: 'ok', lastSeen: reading.ts, lastReading: reading, dueAt: 0, heapIndex: -1 };
-      states.set(reading.deviceId, state);
+      keyed.add(state, no);
       emitVerdict(state, reading.ts, 'device reporting', 0);
       keyed.timers.arm(state, reading.ts + steps[0]!.ms);
       return;

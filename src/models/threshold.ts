@@ -9,7 +9,7 @@ import { ERR_SCENARIO_INVALID } from '../core/errors.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { compileReadingPredicate, ExpressionError, type ReadingPredicate } from '../core/expression.js';
 import { detection, KeyedStates, type KeyedState } from './keyed-states.js';
-import { evidenceOf, keyOf } from './model-key.js';
+import { evidenceOf, keyNumberOf, keyOf } from './model-key.js';
 import { nanToNull, nullToNan, readingFromJson, readingToJson, verdictFromJson, type ReadingJson } from './model-snapshot.js';
 import { durationField, isObject, levelMapSchema, mapLevels, METRIC_NAME_PATTERN, positiveDuration } from './scenario-fields.js';
 
@@ -41,113 +41,86 @@ export type ThresholdScenario = ScenarioOf<'threshold'>;
 /** Readings per key kept as evidence: the newest in full, the ones before it as (device, ts, value). */
 const EVIDENCE_READINGS = 5;
 
+/** How a recent value is kept (2 bits per slot in a row's RECENT_KINDS). */
 const NONE = 0, NUMBER = 1, FALSE = 2, TRUE = 3;
 
-/**
- * The recent metric values of every key in flat typed arrays, one row of `depth` slots per key:
- * 17 bytes per kept value (25 when a key spans devices), where keeping the readings themselves
- * would retain ~135 bytes each (reading plus metrics object) — most of a key's budget of 1 KB.
- *
- * Time and value sit side by side in one array, and the device of each value is kept only for
- * keys that span devices (`keyBy: subject`; a device-keyed row has one device, the caller's): 40
- * bytes less per device-keyed key, and two arrays written per reading instead of four.
- */
-class RecentValues {
-  /** Per slot: event time, then the value (numbers; booleans are in `kinds`). */
-  private samples: Float64Array;
-  private kinds: Uint8Array;
-  private devices: string[] | undefined;
-  private rows = 0;
-
-  constructor(private readonly depth: number, perValueDevice: boolean, private capacity = 1024) {
-    this.samples = new Float64Array(capacity * depth * 2);
-    this.kinds = new Uint8Array(capacity * depth);
-    this.devices = perValueDevice ? new Array<string>(capacity * depth).fill('') : undefined;
-  }
-
-  /** A new row; its index is the key's for good (rows are freed all at once, with the model). */
-  allocate(): number {
-    if (this.rows === this.capacity) this.grow();
-    return this.rows++;
-  }
-
-  /** Stores a value at position `seq` (a running count) of `row`, overwriting the oldest. */
-  put(row: number, seq: number, deviceId: string, ts: number, value: MetricValue): void {
-    const i = row * this.depth + (seq % this.depth);
-    this.samples[2 * i] = ts;
-    if (this.devices !== undefined) this.devices[i] = deviceId;
-    if (typeof value === 'number') {
-      this.kinds[i] = NUMBER;
-      this.samples[2 * i + 1] = value;
-    } else {
-      this.kinds[i] = value ? TRUE : FALSE;
-    }
-  }
-
-  /**
-   * Evidence for the values before position `seq` (oldest first), at most depth − 1 of them;
-   * `deviceId` is the row's device when values do not keep their own.
-   */
-  collect(row: number, seq: number, metric: string, deviceId: string, into: EvidenceReading[]): void {
-    const from = Math.max(0, seq - (this.depth - 1));
-    for (let n = from; n < seq; n++) {
-      const i = row * this.depth + (n % this.depth);
-      const kind = this.kinds[i];
-      if (kind === NONE) continue;
-      const value: MetricValue = kind === NUMBER ? this.samples[2 * i + 1]! : kind === TRUE;
-      into.push({ deviceId: this.devices?.[i] ?? deviceId, ts: this.samples[2 * i]!, metrics: { [metric]: value } });
-    }
-  }
-
-  private grow(): void {
-    this.capacity *= 2;
-    const size = this.capacity * this.depth;
-    const samples = new Float64Array(size * 2);
-    samples.set(this.samples);
-    const kinds = new Uint8Array(size);
-    kinds.set(this.kinds);
-    this.samples = samples;
-    this.kinds = kinds;
-    if (this.devices !== undefined) this.devices = this.devices.concat(new Array<string>(size - this.devices.length).fill(''));
-  }
-}
+/** Columns of a key's row in `ThresholdRows`; the level specs' `since` times follow them, then the recent values. */
+const LATEST_TS = 0; // event time of the newest reading; older readings no longer change state
+const HELD = 1; // raise conditions that held on the newest reading, one bit per level spec
+const VERDICT = 2; // index of the verdict's level spec, -1 for ok
+const RECENT_SEQ = 3; // values the key has kept as recent values, ever
+const ARMED_AT = 4; // the due time its timer is armed at, NaN while unarmed (mirrors the TimerQueue)
+const RECENT_KINDS = 5; // how each recent value is kept: 2 bits per slot (NONE, NUMBER, FALSE, TRUE)
+const SINCE = 6; // per level spec: since when its raise condition has held (NaN: not holding)
+// ... then per recent slot: event time, value (numbers; booleans are in RECENT_KINDS).
 
 /**
- * Per key and level spec: the event time since which the raise condition has held (NaN: not
- * holding). One Float64Array row per key instead of a number[] each (~60 B per key saved, and no
- * boxed doubles); rows are never freed, like the keys themselves.
+ * Every key's state in flat arrays, one row per key, rows never freed (like the keys): the numbers
+ * a reading reads and writes side by side in one Float64Array row — verdict, times, held
+ * conditions, and the recent values kept as evidence (16 bytes a value, where keeping the
+ * readings themselves would retain ~135 bytes each) — the newest reading, the key and the key's
+ * `ThresholdState` (what the timer queue and the snapshot hold, touched only when a timer or a
+ * verdict changes) in plain arrays. A key is found by the dense number of its id
+ * (DeviceContext.deviceNo / subjectNo) in an Int32Array, and checked against its row's key. Replay
+ * profile: a state object, a Map entry and two tables per key cost a cache miss each per reading;
+ * this costs about one per cache line of the row.
  */
-class SinceTable {
-  private data: Float64Array;
+class ThresholdRows {
+  data: Float64Array;
+  readonly keys: string[] = [];
+  readonly lastReadings: EnrichedReading[] = [];
+  readonly states: ThresholdState[] = [];
+  /** Row of each key number, -1 where none is known yet. */
+  private rowByNumber: Int32Array = new Int32Array(0);
   private rows = 0;
 
-  constructor(private readonly width: number, private capacity = 1024) {
-    this.data = new Float64Array(capacity * width).fill(NaN);
+  constructor(readonly width: number, private capacity = 1024) {
+    this.data = new Float64Array(capacity * width);
   }
 
-  allocate(): number {
+  /** A new row for `key`, its numbers reset (NaN for times not yet known). */
+  allocate(key: string, reading: EnrichedReading, state: ThresholdState): number {
     if (this.rows === this.capacity) {
       this.capacity *= 2;
-      const data = new Float64Array(this.capacity * this.width).fill(NaN);
+      const data = new Float64Array(this.capacity * this.width);
       data.set(this.data);
       this.data = data;
     }
-    return this.rows++;
+    const row = this.rows++;
+    const base = row * this.width;
+    this.data.fill(NaN, base, base + this.width);
+    this.data[base + HELD] = 0;
+    this.data[base + VERDICT] = -1;
+    this.data[base + RECENT_SEQ] = 0;
+    this.data[base + RECENT_KINDS] = 0;
+    this.keys.push(key);
+    this.lastReadings.push(reading);
+    this.states.push(state);
+    return row;
   }
 
-  get(row: number, spec: number): number {
-    return this.data[row * this.width + spec]!;
+  /** The row of `key` by its number `no`, or -1 when the number does not lead to it. */
+  rowOf(key: string, no: number): number {
+    if (no >= this.rowByNumber.length) return -1;
+    const row = this.rowByNumber[no]!;
+    return row >= 0 && this.keys[row] === key ? row : -1;
   }
 
-  set(row: number, spec: number, value: number): void {
-    this.data[row * this.width + spec] = value;
+  /** Remembers that number `no` leads to `row`. */
+  number(no: number, row: number): void {
+    if (no >= this.rowByNumber.length) {
+      const grown = new Int32Array(Math.max(1024, no + 1, this.rowByNumber.length * 2)).fill(-1);
+      grown.set(this.rowByNumber);
+      this.rowByNumber = grown;
+    }
+    this.rowByNumber[no] = row;
   }
 }
 
 interface LevelSpec {
   level: Level;
   rank: number;
-  /** Bit of this level in `ThresholdState.held`. */
+  /** Bit of this level in a row's HELD column. */
   bit: number;
   raise: ReadingPredicate;
   raiseText: string;
@@ -157,19 +130,9 @@ interface LevelSpec {
   forMs: number;
 }
 
+/** A key's handle: its row, and its place in the timer queue. The rest is in `ThresholdRows`. */
 interface ThresholdState extends KeyedState {
-  verdict: Verdict;
-  /** Event time of the newest reading; older readings no longer change state. */
-  latestTs: number;
-  /** Raise conditions that held on the newest reading, one bit per level spec. */
-  held: number;
-  /** Row in the SinceTable (per level spec: since when its raise condition has held). */
-  sinceRow: number;
-  lastReading: EnrichedReading;
-  lastValue: MetricValue | undefined;
-  /** Row in RecentValues, and how many values it has seen (-1: no row, the scenario has no metric). */
-  recentRow: number;
-  recentSeq: number;
+  row: number;
 }
 
 type ErrorHandler = ((err: Error) => void) | undefined;
@@ -225,66 +188,130 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
   const metric = scenario.metric;
   const { scheduler, emit } = deps;
   // Without a metric there is no single value to keep: the evidence is the deciding reading alone.
-  let recent = metric === undefined ? undefined : new RecentValues(EVIDENCE_READINGS, scenario.keyBy === 'subject');
-  const since = new SinceTable(specs.length);
+  const depth = metric === undefined ? 0 : EVIDENCE_READINGS;
+  const recentAt = SINCE + specs.length;
+  const width = recentAt + 2 * depth;
+  let rows = new ThresholdRows(width);
+  // The device of each recent value, kept only for keys that span devices (`keyBy: subject`; a
+  // device-keyed row has one device, its newest reading's): depth per row.
+  let recentDevices: string[] | undefined = depth > 0 && scenario.keyBy === 'subject' ? [] : undefined;
+
+  /** Keeps `value` as the row's newest recent value, over the oldest. */
+  const putRecent = (row: number, deviceId: string, ts: number, value: MetricValue): void => {
+    const data = rows.data;
+    const base = row * width;
+    const seq = data[base + RECENT_SEQ]!;
+    data[base + RECENT_SEQ] = seq + 1;
+    const slot = seq % depth;
+    const at = base + recentAt + 2 * slot;
+    data[at] = ts;
+    let kind: number;
+    if (typeof value === 'number') {
+      kind = NUMBER;
+      data[at + 1] = value;
+    } else {
+      kind = value ? TRUE : FALSE;
+    }
+    data[base + RECENT_KINDS] = (data[base + RECENT_KINDS]! & ~(3 << (2 * slot))) | (kind << (2 * slot));
+    if (recentDevices !== undefined) {
+      while (recentDevices.length < (row + 1) * depth) recentDevices.push('');
+      recentDevices[row * depth + slot] = deviceId;
+    }
+  };
+
+  /**
+   * Evidence for the recent values before the newest (oldest first), at most depth − 1 of them;
+   * `deviceId` is the row's device when values do not keep their own.
+   */
+  const collectRecent = (row: number, deviceId: string, into: EvidenceReading[]): void => {
+    const data = rows.data;
+    const base = row * width;
+    const seq = data[base + RECENT_SEQ]! - 1;
+    const kinds = data[base + RECENT_KINDS]!;
+    for (let n = Math.max(0, seq - (depth - 1)); n < seq; n++) {
+      const slot = n % depth;
+      const kind = (kinds >> (2 * slot)) & 3;
+      if (kind === NONE) continue;
+      const at = base + recentAt + 2 * slot;
+      const value: MetricValue = kind === NUMBER ? data[at + 1]! : kind === TRUE;
+      into.push({ deviceId: recentDevices?.[row * depth + slot] ?? deviceId, ts: data[at]!, metrics: { [metric!]: value } });
+    }
+  };
   const anyFor = specs.some((spec) => spec.forMs > 0);
   // A `for` duration needs readings confirming it no further apart than this (silence is not evidence).
   const maxGap = scenario.maxGapMs;
   const specIndex = new Map<Verdict, number>(specs.map((spec, i) => [spec.level, i]));
-  const satisfied = (state: ThresholdState, index: number, at: number): boolean => {
+  const OK_RANK = levelRank('ok');
+  /** The verdict a row's VERDICT column stands for, and its rank. */
+  const verdictOf = (index: number): Verdict => (index < 0 ? 'ok' : specs[index]!.level);
+  const rankOf = (index: number): number => (index < 0 ? OK_RANK : specs[index]!.rank);
+
+  const satisfied = (base: number, index: number, at: number): boolean => {
     const spec = specs[index]!;
-    if ((state.held & spec.bit) === 0) return false;
-    return spec.forMs === 0 || at - since.get(state.sinceRow, index) >= spec.forMs;
+    const data = rows.data;
+    if ((data[base + HELD]! & spec.bit) === 0) return false;
+    return spec.forMs === 0 || at - data[base + SINCE + index]! >= spec.forMs;
   };
 
   /** Highest level above `rank` that is satisfied at `at`, or -1. */
-  const raisedAbove = (state: ThresholdState, rank: number, at: number): number => {
-    for (let i = 0; i < specs.length && specs[i]!.rank > rank; i++) if (satisfied(state, i, at)) return i;
+  const raisedAbove = (base: number, rank: number, at: number): number => {
+    for (let i = 0; i < specs.length && specs[i]!.rank > rank; i++) if (satisfied(base, i, at)) return i;
     return -1;
   };
 
   /** Highest satisfied level at or below `rank` (below it when `strictlyBelow`), or -1. */
-  const satisfiedBelow = (state: ThresholdState, rank: number, at: number, strictlyBelow: boolean): number => {
+  const satisfiedBelow = (base: number, rank: number, at: number, strictlyBelow: boolean): number => {
     for (let i = 0; i < specs.length; i++) {
       const specRank = specs[i]!.rank;
       if (specRank > rank || (strictlyBelow && specRank === rank)) continue;
-      if (satisfied(state, i, at)) return i;
+      if (satisfied(base, i, at)) return i;
     }
     return -1;
   };
 
-  const determine = (state: ThresholdState, prev: Verdict, reading: EnrichedReading, value: MetricValue | undefined): number => {
-    const prevRank = levelRank(prev);
-    const higher = raisedAbove(state, prevRank, reading.ts);
+  const determine = (base: number, prevIndex: number, reading: EnrichedReading, value: MetricValue | undefined): number => {
+    const prevRank = rankOf(prevIndex);
+    const higher = raisedAbove(base, prevRank, reading.ts);
     if (higher >= 0) return higher;
-    if (prev === 'ok') return -1;
-    const prevIndex = specIndex.get(prev)!;
+    if (prevIndex < 0) return -1;
     const prevReset = specs[prevIndex]!.reset;
     if (prevReset) {
       // Hysteresis: the level is left only once its reset holds, so a value hovering at the raise
       // boundary does not flap.
       if (!prevReset(reading, value)) return prevIndex;
-      return satisfiedBelow(state, prevRank, reading.ts, true);
+      return satisfiedBelow(base, prevRank, reading.ts, true);
     }
-    return satisfiedBelow(state, prevRank, reading.ts, false);
+    return satisfiedBelow(base, prevRank, reading.ts, false);
   };
 
   /** Arms the earliest `for` deadline that could still raise the verdict, or disarms. */
-  const armPending = (state: ThresholdState): void => {
+  const armPending = (row: number): void => {
     if (!anyFor) return;
-    const rank = levelRank(state.verdict);
+    const data = rows.data;
+    const base = row * width;
+    const rank = rankOf(data[base + VERDICT]!);
+    const held = data[base + HELD]!;
     let due = Infinity;
     for (let i = 0; i < specs.length && specs[i]!.rank > rank; i++) {
       const spec = specs[i]!;
-      if (spec.forMs === 0 || (state.held & spec.bit) === 0) continue;
-      const at = since.get(state.sinceRow, i) + spec.forMs;
+      if (spec.forMs === 0 || (held & spec.bit) === 0) continue;
+      const at = data[base + SINCE + i]! + spec.forMs;
       // Beyond the last reading's reach the duration cannot complete on evidence; the next
       // reading re-arms it (or restarts it, after a gap).
-      if (at - state.latestTs > maxGap) continue;
+      if (at - data[base + LATEST_TS]! > maxGap) continue;
       if (at < due) due = at;
     }
-    if (due === Infinity) keyed.timers.disarm(state);
-    else if (state.heapIndex < 0 || state.dueAt !== due) keyed.timers.arm(state, due);
+    // The timer queue is touched only when the deadline changes (ARMED_AT mirrors it).
+    const armedAt = data[base + ARMED_AT]!;
+    if (due === Infinity) {
+      if (armedAt === armedAt) {
+        keyed.timers.disarm(rows.states[row]!);
+        data[base + ARMED_AT] = NaN;
+      }
+    } else if (armedAt !== due) {
+      keyed.timers.arm(rows.states[row]!, due);
+      data[base + ARMED_AT] = due;
+    }
   };
 
   const describe = (index: number): string => {
@@ -294,15 +321,17 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
 
   const subjectText = (value: MetricValue | undefined): string => (metric === undefined ? 'reading' : `${metric} ${String(value)}`);
 
-  const evidence = (state: ThresholdState): EvidenceReading[] => {
+  const evidence = (row: number, last: EnrichedReading): EvidenceReading[] => {
     const readings: EvidenceReading[] = [];
-    if (recent !== undefined && metric !== undefined) recent.collect(state.recentRow, state.recentSeq - 1, metric, state.lastReading.deviceId, readings);
-    readings.push(evidenceOf(state.lastReading));
+    if (depth > 0) collectRecent(row, last.deviceId, readings);
+    readings.push(evidenceOf(last));
     return readings;
   };
 
-  const emitVerdict = (state: ThresholdState, index: number, eventTime: number, viaReset: string | undefined): void => {
-    const value = state.lastValue;
+  const emitVerdict = (row: number, index: number, eventTime: number, viaReset: string | undefined): void => {
+    const last = rows.lastReadings[row]!;
+    // The value the verdict is about: the newest reading's (metrics are never changed once read).
+    const value = metric === undefined ? undefined : last.metrics[metric];
     const facts: Detection['evidence']['facts'] = {};
     if (value !== undefined) facts.value = value;
     let summary: string;
@@ -311,7 +340,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       facts.threshold = spec.raiseText;
       if (spec.forMs > 0) {
         facts.forMs = spec.forMs;
-        facts.since = since.get(state.sinceRow, index);
+        facts.since = rows.data[row * width + SINCE + index]!;
       }
       // "gas_lel_pct 27 ≥ red condition (value >= 25)"; without a metric there is no value to show.
       summary = metric === undefined ? `${describe(index)} holds` : `${subjectText(value)} ≥ ${describe(index)}`;
@@ -319,24 +348,57 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       summary = `${subjectText(value)}: no level condition holds`;
     }
     if (viaReset !== undefined) facts.reset = viaReset;
-    emit(detection(scenario.id, state.key, state.verdict, eventTime, scheduler.now(), summary, { readings: evidence(state), facts }, state.lastReading.ctx));
+    const verdict = verdictOf(rows.data[row * width + VERDICT]!);
+    emit(detection(scenario.id, rows.keys[row]!, verdict, eventTime, scheduler.now(), summary, { readings: evidence(row, last), facts }, last.ctx));
   };
 
   const onDue = (state: ThresholdState): void => {
     // Only raising is possible here: the held conditions are those of the last reading, and time
     // passing can only complete `for` durations, never undo them.
+    const row = state.row;
+    const data = rows.data;
+    const base = row * width;
+    data[base + ARMED_AT] = NaN; // the queue disarmed it to fire it
     const at = state.dueAt;
-    const index = raisedAbove(state, levelRank(state.verdict), at);
+    const index = raisedAbove(base, rankOf(data[base + VERDICT]!), at);
     if (index >= 0) {
       const spec = specs[index]!;
-      state.verdict = spec.level;
-      emitVerdict(state, index, spec.forMs > 0 ? since.get(state.sinceRow, index) + spec.forMs : at, undefined);
+      data[base + VERDICT] = index;
+      emitVerdict(row, index, spec.forMs > 0 ? data[base + SINCE + index]! + spec.forMs : at, undefined);
     }
-    armPending(state);
+    armPending(row);
+  };
+
+  /** A row for a new key (its handle in the map too), its newest reading `reading`. */
+  const addKey = (key: string, reading: EnrichedReading): number => {
+    const state: ThresholdState = { key, row: -1, dueAt: 0, heapIndex: -1 };
+    const row = rows.allocate(key, reading, state);
+    state.row = row;
+    keyed.map.set(key, state);
+    return row;
+  };
+
+  /** The row of `key` (number `no` when its context has one), or -1 for a key not met yet. */
+  const find = (key: string, no: number | undefined): number => {
+    if (no !== undefined) {
+      const row = rows.rowOf(key, no);
+      if (row >= 0) return row;
+    }
+    const state = keyed.map.get(key);
+    if (state === undefined) return -1;
+    if (no !== undefined) rows.number(no, state.row);
+    return state.row;
   };
 
   const keyed: KeyedStates<ThresholdState> = new KeyedStates<ThresholdState>(scheduler, onDue, {
-    toJson: (s) => ({ verdict: s.verdict, latestTs: s.latestTs, held: s.held, since: specs.map((_, i) => nanToNull(since.get(s.sinceRow, i))), lastReading: readingToJson(s.lastReading) }),
+    toJson: (s) => {
+      const base = s.row * width;
+      const data = rows.data;
+      return {
+        verdict: verdictOf(data[base + VERDICT]!), latestTs: data[base + LATEST_TS]!, held: data[base + HELD]!,
+        since: specs.map((_, i) => nanToNull(data[base + SINCE + i]!)), lastReading: readingToJson(rows.lastReadings[s.row]!),
+      };
+    },
     fromJson: (key, json, context) => {
       const reading = readingFromJson(json.lastReading as ReadingJson | undefined, context);
       const sinceJson = json.since;
@@ -344,20 +406,27 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       // them aligned; a length mismatch still drops the entry rather than misreading it.
       if (!reading || !Array.isArray(sinceJson) || sinceJson.length !== specs.length || typeof json.held !== 'number') return undefined;
       const value = metric === undefined ? undefined : reading.metrics[metric];
-      const state: ThresholdState = {
-        key, verdict: verdictFromJson(json.verdict) ?? 'ok', latestTs: typeof json.latestTs === 'number' ? json.latestTs : reading.ts,
-        held: json.held, sinceRow: since.allocate(), lastReading: reading, lastValue: value,
-        recentRow: recent ? recent.allocate() : -1, recentSeq: 0, dueAt: 0, heapIndex: -1,
-      };
-      sinceJson.forEach((t, i) => since.set(state.sinceRow, i, nullToNan(t)));
-      if (recent !== undefined && value !== undefined) recent.put(state.recentRow, state.recentSeq++, reading.deviceId, reading.ts, value);
+      const verdict = verdictFromJson(json.verdict) ?? 'ok';
+      // The KeyedStates skeleton adds the handle to the map; the row is the model's own.
+      const state: ThresholdState = { key, row: -1, dueAt: 0, heapIndex: -1 };
+      const row = rows.allocate(key, reading, state);
+      state.row = row;
+      const base = row * width;
+      const data = rows.data;
+      data[base + VERDICT] = verdict === 'ok' ? -1 : (specIndex.get(verdict) ?? -1);
+      data[base + LATEST_TS] = typeof json.latestTs === 'number' ? json.latestTs : reading.ts;
+      data[base + HELD] = json.held;
+      sinceJson.forEach((t, i) => {
+        data[base + SINCE + i] = nullToNan(t);
+      });
+      if (depth > 0 && value !== undefined) putRecent(row, reading.deviceId, reading.ts, value);
       return state;
     },
-    rearm: (state) => armPending(state),
+    rearm: (state) => armPending(state.row),
   }, () => {
-    recent = undefined;
+    recentDevices = undefined;
+    rows = new ThresholdRows(width, 1);
   });
-  const states = keyed.map;
 
   return keyed.model((reading) => {
     let value: MetricValue | undefined;
@@ -367,38 +436,42 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       if (value === undefined) return;
     }
     const key = keyOf(scenario.keyBy, reading);
-    let state = states.get(key);
-    if (state !== undefined && reading.ts < state.latestTs) return; // late data never moves state back
-    const gapped = state !== undefined && reading.ts - state.latestTs > maxGap;
-    let held = 0;
-    for (const spec of specs) if (spec.raise(reading, value)) held |= spec.bit;
-    const first = state === undefined;
-    if (state === undefined) {
-      state = {
-        key, verdict: 'ok', latestTs: reading.ts, held, sinceRow: since.allocate(), lastReading: reading, lastValue: value,
-        recentRow: recent ? recent.allocate() : -1, recentSeq: 0, dueAt: 0, heapIndex: -1,
-      };
-      states.set(key, state);
+    const no = keyNumberOf(scenario.keyBy, reading);
+    let row = find(key, no);
+    const ts = reading.ts;
+    let gapped = false;
+    if (row >= 0) {
+      const latest = rows.data[row * width + LATEST_TS]!;
+      if (ts < latest) return; // late data never moves state back
+      gapped = ts - latest > maxGap;
     }
-    state.latestTs = reading.ts;
-    state.held = held;
-    state.lastReading = reading;
-    state.lastValue = value;
-    if (recent !== undefined) recent.put(state.recentRow, state.recentSeq++, reading.deviceId, reading.ts, value!);
+    let held = 0;
+    for (let i = 0; i < specs.length; i++) if (specs[i]!.raise(reading, value)) held |= specs[i]!.bit;
+    const first = row < 0;
+    if (first) {
+      row = addKey(key, reading);
+      if (no !== undefined) rows.number(no, row);
+    }
+    const data = rows.data;
+    const base = row * width;
+    data[base + LATEST_TS] = ts;
+    data[base + HELD] = held;
+    rows.lastReadings[row] = reading;
+    if (depth > 0) putRecent(row, reading.deviceId, ts, value!);
     for (let i = 0; i < specs.length; i++) {
       if (specs[i]!.forMs === 0) continue;
-      if ((held & specs[i]!.bit) === 0) since.set(state.sinceRow, i, NaN);
-      else if (gapped || Number.isNaN(since.get(state.sinceRow, i))) since.set(state.sinceRow, i, reading.ts);
+      const since = base + SINCE + i;
+      if ((held & specs[i]!.bit) === 0) data[since] = NaN;
+      else if (gapped || Number.isNaN(data[since]!)) data[since] = ts;
     }
-    const prev = state.verdict;
-    const index = determine(state, prev, reading, value);
-    const next: Verdict = index >= 0 ? specs[index]!.level : 'ok';
-    if (first || next !== prev) {
-      state.verdict = next;
-      const left = levelRank(next) < levelRank(prev) ? specs[specIndex.get(prev)!]!.resetText : undefined;
-      emitVerdict(state, index, reading.ts, left);
+    const prev = data[base + VERDICT]!;
+    const index = determine(base, prev, reading, value);
+    if (first || index !== prev) {
+      data[base + VERDICT] = index;
+      const left = rankOf(index) < rankOf(prev) ? specs[prev]!.resetText : undefined;
+      emitVerdict(row, index, ts, left);
     }
-    armPending(state);
+    armPending(row);
   });
 }
 

@@ -91,7 +91,10 @@ const DEPARTMENT_KIND = new RegExp(DEPARTMENT_KIND_PATTERN);
  * first use and kept until an upsert touching the device, its subject or one of its places drops it.
  * Everything handed out is frozen, so a model cannot change what another model sees.
  */
-function isContext(entry: DeviceInput | DeviceContext): entry is DeviceContext {
+/** A device's input as the registry keeps it until a reading needs its context: with its number. */
+type StoredDevice = DeviceInput & { readonly no: number };
+
+function isContext(entry: StoredDevice | DeviceContext): entry is DeviceContext {
   return 'celView' in entry;
 }
 
@@ -105,7 +108,16 @@ export class Registry {
    * One entry per device: its normalised input until a reading needs it, then its context (which
    * holds everything the input did). One map instead of two — memory per device is the budget.
    */
-  private readonly devices_ = new Map<string, DeviceInput | DeviceContext>();
+  private readonly devices_ = new Map<string, StoredDevice | DeviceContext>();
+  /**
+   * Dense numbers (`DeviceContext.deviceNo`, `subjectNo`): a device's is kept in its entry (the
+   * stored input's `no`, the context's `deviceNo`) and stays with the device through edits; a
+   * subject's is kept here, by id. Numbers are never reused; a device removed and added again
+   * gets a new one.
+   */
+  private nextDeviceNo = 0;
+  private readonly subjectNumbers = new Map<string, number>();
+  private generation_ = 0;
   /** Devices with a place of their own; the others follow their subject when it moves. */
   private readonly explicitPlace = new Set<string>();
   /** Places with their time zone resolved through the hierarchy. */
@@ -148,6 +160,15 @@ export class Registry {
     const entry = this.devices_.get(deviceId);
     if (entry === undefined) return undefined;
     return isContext(entry) ? entry : this.buildContext(entry);
+  }
+
+  /**
+   * Goes up whenever a device's entry is replaced or removed (an upsert, a removal, an edit that
+   * drops its context): while it stands still, every context handed out is still current. What a cache of
+   * contexts checks with one number instead of one lookup per device.
+   */
+  get generation(): number {
+    return this.generation_;
   }
 
   place(id: string): Place | undefined {
@@ -245,12 +266,39 @@ export class Registry {
   /** Returns false when the device was not registered. */
   removeDevice(id: string): boolean {
     if (!this.devices_.delete(id)) return false;
+    this.generation_++;
     this.explicitPlace.delete(id);
     return true;
   }
 
-  private setInput(input: DeviceInput): void {
-    this.devices_.set(input.id, input);
+  /** The number of subject `id`, given now if it has none. */
+  private subjectNumber(id: string): number {
+    let n = this.subjectNumbers.get(id);
+    if (n === undefined) {
+      n = this.subjectNumbers.size;
+      this.subjectNumbers.set(id, n);
+    }
+    return n;
+  }
+
+  /**
+   * An entry of a device. Replacing an entry moves the generation on; a context built from the
+   * device's input (`built`) replaces no context anyone could hold, so it does not.
+   */
+  private setEntry(id: string, entry: StoredDevice | DeviceContext, built = false): void {
+    this.devices_.set(id, entry);
+    if (!built) this.generation_++;
+  }
+
+  /** The number device `id` has (kept through an upsert), or a new one. */
+  private deviceNo(id: string): number {
+    const entry = this.devices_.get(id);
+    if (entry === undefined) return this.nextDeviceNo++;
+    return isContext(entry) ? entry.deviceNo! : entry.no;
+  }
+
+  private setInput(input: StoredDevice): void {
+    this.setEntry(input.id, input);
     if (input.placeId !== undefined) this.explicitPlace.add(input.id);
     else this.explicitPlace.delete(input.id);
   }
@@ -258,14 +306,14 @@ export class Registry {
   /** Back to the input, so the next use builds the context again from current places and subjects. */
   private dropContext(ctx: DeviceContext): void {
     const { device } = ctx;
-    const input: DeviceInput = {
+    const input: StoredDevice = {
       id: device.id, type: device.type, subjectId: device.subjectId,
-      placeId: this.explicitPlace.has(device.id) ? device.placeId : undefined, reportEveryMs: device.reportEveryMs,
+      placeId: this.explicitPlace.has(device.id) ? device.placeId : undefined, reportEveryMs: device.reportEveryMs, no: ctx.deviceNo!,
     };
-    this.devices_.set(device.id, Object.freeze(input));
+    this.setEntry(device.id, Object.freeze(input));
   }
 
-  private buildContext(input: DeviceInput): DeviceContext {
+  private buildContext(input: StoredDevice): DeviceContext {
     const deviceId = input.id;
     const device = this.resolveDevice(input);
     const subject = input.subjectId ? this.subjects_.get(input.subjectId) : undefined;
@@ -286,6 +334,9 @@ export class Registry {
       community,
       street,
       timeZone: place.timeZone,
+      deviceNo: input.no,
+      // A device without a subject is keyed by its own id (keyOf), which has no subject number.
+      subjectNo: subject ? this.subjectNumber(subject.id) : undefined,
       celView: Object.freeze({
         // The frozen Device itself: it holds nothing personal, and a copy per device costs memory.
         device: device as unknown as Record<string, unknown>,
@@ -294,7 +345,7 @@ export class Registry {
       }),
     };
     Object.freeze(ctx);
-    this.devices_.set(deviceId, ctx);
+    this.setEntry(deviceId, ctx, true);
     return ctx;
   }
 
@@ -416,7 +467,7 @@ export class Registry {
     return Object.freeze(subject);
   }
 
-  private normaliseDevice(input: DeviceInput, index?: number): DeviceInput {
+  private normaliseDevice(input: DeviceInput, index?: number): StoredDevice {
     if (!isId(input?.id)) throw invalid('devices', String(input?.id), index, 'id', 'invalid-value', ID_RULE);
     // The catalogue (catalogue/device-types.yaml) is the list of types: a device of any other type
     // would have no payload schema to check its readings against.
@@ -439,7 +490,9 @@ export class Registry {
     }
     // Every field in the literal, absent ones as undefined: a property added later would cost an
     // out-of-object property array per device (measured ~40 B each across a fleet).
-    const device: DeviceInput = { id: input.id, type: input.type, subjectId: input.subjectId, placeId: input.placeId, reportEveryMs: input.reportEveryMs };
+    const device: StoredDevice = {
+      id: input.id, type: input.type, subjectId: input.subjectId, placeId: input.placeId, reportEveryMs: input.reportEveryMs, no: this.deviceNo(input.id),
+    };
     return Object.freeze(device);
   }
 

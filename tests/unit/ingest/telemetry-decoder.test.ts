@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { RawMessage } from '../../../src/contracts/reading.js';
+import type { EnrichedReading } from '../../../src/contracts/registry.js';
 import type { RiskwatchError } from '../../../src/core/errors.js';
-import { createTelemetryDecoder, DEFAULT_INGEST_OPTIONS, deviceIdFromTopic } from '../../../src/ingest/telemetry-decoder.js';
+import { RecordedTopic } from '../../../src/ingest/recording-reader.js';
+import { createTelemetryDecoder, DEFAULT_INGEST_OPTIONS, deviceIdFromTopic, MessageSlot } from '../../../src/ingest/telemetry-decoder.js';
 import { loadRegistryFile } from '../../../src/registry/registry-file.js';
+import { Registry } from '../../../src/registry/registry.js';
 
 const NOW = Date.UTC(2024, 10, 22, 10, 0, 0); // receivedAt of every message here
 const registry = loadRegistryFile('registry/demo.yaml');
@@ -26,14 +29,19 @@ describe('telemetry decoder: accepted messages', () => {
   it('decodes a single reading and enriches it with the cached device context', () => {
     const [reading, ...rest] = decoder.decode(msg('rw/telemetry/wm-0003', { ts: NOW - 60_000, metrics: { flow_lpm: 0, total_m3: 12.34, valve_open: true } }));
     expect(rest).toHaveLength(0);
+    const ctx = registry.context('wm-0003')!;
     expect(reading).toEqual({
       deviceId: 'wm-0003',
       ts: NOW - 60_000,
       receivedAt: NOW,
       metrics: { flow_lpm: 0, total_m3: 12.34, valve_open: true },
-      ctx: registry.context('wm-0003'),
+      ctx,
+      // The context's dense numbers ride along, so later stages need not load the context.
+      deviceNo: ctx.deviceNo,
+      subjectNo: ctx.subjectNo,
     });
-    expect(reading!.ctx).toBe(registry.context('wm-0003'));
+    expect(reading!.ctx).toBe(ctx);
+    expect(reading!.deviceNo).toEqual(expect.any(Number));
   });
 
   it('uses receivedAt when the device sends no ts', () => {
@@ -180,5 +188,66 @@ describe('telemetry decoder: rejections carry their code', () => {
     for (const options of [{ topicPrefix: '' }, { topicPrefix: 'rw/#' }, { topicPrefix: 'rw/' }, { maxPayloadBytes: 0 }, { maxBatchReadings: Number.NaN }, { maxReadingAgeMs: -1 }]) {
       expect(rejection(() => createTelemetryDecoder(options, registry)).code, JSON.stringify(options)).toBe('ERR_CONFIG_INVALID');
     }
+  });
+});
+
+describe('telemetry decoder: payloads in place and recorded topics (what replay feeds)', () => {
+  /** The outcome of decoding, comparable: the readings without their context, or the error's code, message and details. */
+  const outcome = (run: () => EnrichedReading | EnrichedReading[]) => {
+    try {
+      const decoded = run();
+      return { readings: (Array.isArray(decoded) ? decoded : [decoded]).map(({ ctx, ...reading }) => ({ ...reading, device: ctx.device })) };
+    } catch (err) {
+      const { code, message, details } = err as RiskwatchError;
+      return { code, message, details };
+    }
+  };
+
+  it('decodes a range of a larger buffer, through a recorded topic, exactly as the message on its own, before and after registry edits', () => {
+    const local = new Registry({
+      places: [{ id: 'st', kind: 'street', name: 'S', timeZone: 'Asia/Shanghai' }, { id: 'cm', kind: 'community', name: 'C', parentId: 'st' }, { id: 'gr', kind: 'grid', name: 'G', parentId: 'cm' }],
+      subjects: [{ id: 'hh', kind: 'household', placeId: 'gr' }, { id: 'hh2', kind: 'household', placeId: 'gr' }],
+      devices: [{ id: 'wm', type: 'water_meter', subjectId: 'hh' }, { id: 'gd', type: 'gas_detector', subjectId: 'hh' }],
+    });
+    const ranged = createTelemetryDecoder({ maxPayloadBytes: 200 }, local);
+    const plain = createTelemetryDecoder({ maxPayloadBytes: 200 }, local);
+    const topics = new Map(['wm', 'gd', 'nope'].map((id) => [id, new RecordedTopic(`rw/telemetry/${id}`)]));
+    const slot = new MessageSlot();
+    const payloads = [
+      { ts: NOW - 1000, metrics: { flow_lpm: 1.5, valve_open: true } },
+      { metrics: { flow_lpm: 2 } },
+      { ts: NOW - 500, metrics: { gas_lel_pct: 27 } },
+      { ts: NOW - 500, metrics: { gas_lel_pct: 101 } }, // out of range
+      { ts: NOW + 3_600_000, metrics: { flow_lpm: 1 } }, // skew
+      { ts: NOW - 1.5, metrics: { flow_lpm: 1 } }, // not an integer
+      { metrics: {} },
+      { readings: [{ ts: NOW - 2000, metrics: { flow_lpm: 1 } }, { ts: NOW - 3000, metrics: { flow_lpm: 0 } }] },
+      '{"metrics":{"flow_lpm":1}', // cut short: the byte after the range must not complete it
+      '{"metrics":{"flow_lpm":1} }',
+      `{"metrics":{"flow_lpm":1},"pad":"${'x'.repeat(300)}"}`, // too large
+    ];
+    const check = (round: string) => {
+      for (const id of ['wm', 'gd', 'nope']) {
+        for (const payload of payloads) {
+          const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
+          // The payload inside a line of a recording: bytes before it, and a closing brace and more after it.
+          const line = Buffer.from(`{"t":1,"payload":${text}}\n{"t":2}`);
+          const from = line.indexOf(text);
+          const recorded = topics.get(id)!;
+          for (let twice = 0; twice < 2; twice++) {
+            const inPlace = outcome(() => ranged.decodeMessage!(slot.fill(recorded.topic, recorded, line, from, from + Buffer.byteLength(text), NOW)));
+            const alone = outcome(() => plain.decode({ topic: recorded.topic, payload: Buffer.from(text), receivedAt: NOW }));
+            expect({ round, id, text, inPlace }).toEqual({ round, id, text, inPlace: alone });
+          }
+        }
+      }
+    };
+    check('first');
+    local.upsertDevice({ id: 'wm', type: 'gas_detector', subjectId: 'hh2' }); // a new type and subject for a known topic
+    check('after an upsert');
+    local.removeDevice('gd');
+    check('after a removal');
+    local.upsertDevice({ id: 'gd', type: 'water_meter', subjectId: 'hh' });
+    check('after adding it back');
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RiskwatchError } from '../../../src/core/errors.js';
 import { createTelemetryDecoder } from '../../../src/ingest/telemetry-decoder.js';
@@ -153,6 +154,27 @@ describe('telemetry decoder with the byte reader: the same readings and the same
       expect(fast).toEqual(slow);
       expect(fast.readings?.length).toBeGreaterThan(0);
     }
+  });
+
+  it('checks metrics while reading exactly as the schema does: any payload, the same outcome as JSON.parse and ajv (property)', () => {
+    const names = ['flow_lpm', 'total_m3', 'valve_open', 'battery_pct', 'signal_dbm', 'gas_lel_pct', 'co_ppm', 'door_open'];
+    const value = fc.oneof(
+      fc.constantFrom(0, -0, 100, 100.5, -0.001, -140, -140.5, 0.1, 1e3, 25, true, false),
+      fc.integer({ min: -200, max: 200 }),
+      fc.double({ min: -200, max: 200, noNaN: true }).map((v) => Math.round(v * 1000) / 1000),
+    );
+    const reading = fc.record(
+      { ts: fc.constantFrom(NOW - 60_000, NOW - 60_000.5, NOW + 3_600_000), metrics: fc.dictionary(fc.constantFrom(...names), value, { maxKeys: 4 }) },
+      { requiredKeys: ['metrics'] },
+    );
+    const payload = fc.oneof(reading, fc.record({ readings: fc.array(reading, { maxLength: 3 }) }));
+    fc.assert(
+      fc.property(fc.constantFrom('wm', 'gd'), payload, (id, p) => {
+        const [fast, slow] = decodeBoth(id, p);
+        expect({ id, p, fast }).toEqual({ id, p, fast: slow });
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('rejects schema violations with the same code, message and details', () => {
