@@ -331,6 +331,12 @@ export async function runLatencyBenchmark(options: LatencyBenchOptions) {
       triggerTopicPrefix: riskwatch.triggerTopicPrefix, rate: 50_000, durationS: fleet.devices.length / 50_000, triggers: [], triggerRate: 1, graceMs: 0,
     } satisfies ProbeCommand);
     await until(async () => engine.counters.messages >= warmup.sent, 30_000);
+    // The warm-up leaves every device's new state and its garbage behind. Without a settle, the
+    // first step's first ~200 ms caught their aftermath (samples 23 → 179 ms, then draining: one
+    // block right after the warm-up, seen in two runs): a start-up cost, not the steady state the
+    // steps measure. A full collection and a pause before measuring; steady-state GC still counts.
+    (globalThis as { gc?: () => void }).gc?.();
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     // Trigger devices are riskwatch's own from here: a device already in alert raises no new order.
     const pool = new TriggerPool(fleet.gasDetectors);
     systems.riskwatch = riskwatch.description;
