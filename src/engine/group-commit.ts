@@ -4,6 +4,7 @@ import type { DispatchOrder } from '../contracts/order.js';
 import type { Announcement, Sink } from '../contracts/sink.js';
 import { announceAlert, announceOrder } from '../sinks/announcements.js';
 import type { Store } from '../store/store.js';
+import { FifoQueue } from '../core/fifo-queue.js';
 import { isUrgentAlertTransition, isUrgentOrderChange } from '../core/urgency.js';
 
 /** One change to make durable: an alert event, a change of an order, or both. */
@@ -71,34 +72,6 @@ export interface GroupCommitOptions {
   yieldTo?(next: () => void): void;
 }
 
-/** Compact a staged list once this many committed entries sit at its front. */
-const COMPACT_AFTER = 4_096;
-
-/** Staged changes in staging order; committed ones are dropped from the front in bulk. */
-class StagedQueue {
-  private items: Staged[] = [];
-  private head = 0;
-  get size(): number {
-    return this.items.length - this.head;
-  }
-  push(staged: Staged): void {
-    this.items.push(staged);
-  }
-  take(): Staged | undefined {
-    if (this.head === this.items.length) return undefined;
-    const staged = this.items[this.head]!;
-    this.items[this.head++] = undefined as unknown as Staged;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head >= COMPACT_AFTER && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return staged;
-  }
-}
-
 /**
  * A risk that appeared or worsened (core/urgency.ts): its change is committed ahead of routine
  * changes of other alerts, so a new leak is not written after a thousand clears staged before it.
@@ -130,8 +103,8 @@ const isUrgent = (change: PendingChange): boolean =>
  * visible through `pendingOrderFor` / `pendingOrder`, so a later change builds on the newest version.
  */
 export class GroupCommit {
-  private readonly urgent = new StagedQueue();
-  private readonly routine = new StagedQueue();
+  private readonly urgent = new FifoQueue<Staged>();
+  private readonly routine = new FifoQueue<Staged>();
   /** Routine changes staged per ordering key: an urgent change sharing one waits behind them. */
   private readonly routineByKey = new Map<string, number>();
   private readonly pendingByAlert = new Map<string, DispatchOrder>();

@@ -1,5 +1,6 @@
 import type { Subscription } from 'rxjs';
 import type { Scheduler } from '../contracts/clock.js';
+import { FifoQueue } from '../core/fifo-queue.js';
 
 /** The part of the outbox repository the relay uses. */
 export interface OutboxSource {
@@ -77,34 +78,6 @@ interface Flight {
   error?: Error;
 }
 
-/** A FIFO that does not shift arrays: taken entries are dropped in bulk. */
-class EntryQueue {
-  private items: RelayEntry[] = [];
-  private head = 0;
-  get size(): number {
-    return this.items.length - this.head;
-  }
-  push(entry: RelayEntry): void {
-    this.items.push(entry);
-  }
-  take(): RelayEntry | undefined {
-    if (this.head === this.items.length) return undefined;
-    const entry = this.items[this.head++]!;
-    if (this.head === this.items.length) {
-      this.items = [];
-      this.head = 0;
-    } else if (this.head >= 1_024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return entry;
-  }
-  clear(): void {
-    this.items = [];
-    this.head = 0;
-  }
-}
-
 /**
  * Drains the transactional outbox into the broker: rows are committed together with the alert or
  * order they announce, and marked delivered only once the broker has taken them (QoS 1 PUBACK, or
@@ -134,8 +107,8 @@ export class OutboxRelay {
   private reading = false;
   /** Committed while the table is read, in commit order; queued once caught up. */
   private handedOver: RelayEntry[] = [];
-  private readonly urgent = new EntryQueue();
-  private readonly routine = new EntryQueue();
+  private readonly urgent = new FifoQueue<RelayEntry>();
+  private readonly routine = new FifoQueue<RelayEntry>();
   /** Routine entries queued per key: an urgent entry of such a key waits behind them. */
   private readonly routineByKey = new Map<string, number>();
   /** The highest id read from the table or taken from memory so far. */
