@@ -1,5 +1,5 @@
-import mqtt, { type MqttClient } from 'mqtt';
-import type { Socket } from 'node:net';
+import type { MqttClient } from 'mqtt';
+import { connect } from './load-publisher.js';
 
 /**
  * The burst benchmark's devices and dispatch system (bench/burst.ts), in a process of its own so
@@ -35,12 +35,6 @@ let pub: MqttClient | undefined;
 let sub: MqttClient | undefined;
 /** Order outputs awaited, by device id and CloudEvent type. */
 const waiting = new Map<string, () => void>();
-
-async function connect(url: string): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, clean: true });
-  (client.stream as Socket).setNoDelay?.(true);
-  return client;
-}
 
 /** The value of `"deviceId":"…"` in an order event, found without parsing the whole event. */
 function deviceIdOf(text: string): string | undefined {

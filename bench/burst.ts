@@ -1,10 +1,10 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { environment, parseFlags, percentiles, round, type Percentiles } from './bench-environment.js';
 import type { DriverCommand, ProbeOutcome } from './burst-driver.js';
+import { ask, forkBenchProcess } from './publisher-process.js';
 import { startRiskwatch } from './systems/riskwatch.js';
 
 /**
@@ -44,19 +44,6 @@ export const DEFAULT_BURST_OPTIONS: Readonly<BurstBenchOptions> = { full: false,
 
 const TARGET_DELAY_MS = 20;
 
-function forkDriver(): ChildProcess {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const file = fileURLToPath(new URL(fromSource ? './burst-driver.ts' : './burst-driver.js', import.meta.url));
-  return fork(file, { stdio: 'inherit', execArgv: fromSource ? ['--import', 'tsx'] : [] });
-}
-
-function ask<T>(child: ChildProcess, command: DriverCommand): Promise<T> {
-  return new Promise((resolve, reject) => {
-    child.once('message', (m: { ok: boolean; result?: T; error?: string }) => (m.ok ? resolve(m.result as T) : reject(new Error(m.error))));
-    child.send(command);
-  });
-}
-
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runBurstBenchmark(options: BurstBenchOptions) {
@@ -64,7 +51,8 @@ export async function runBurstBenchmark(options: BurstBenchOptions) {
   // Detectors needed: the burst and two probes per round; a gas detector sits in every 3.5th device.
   const devices = options.devices || Math.ceil(rounds * (options.burst + 2) * 3.6) + 1_000;
   const system = await startRiskwatch(devices);
-  const driver = forkDriver();
+  const driver = forkBenchProcess('burst-driver');
+  const tell = <T>(command: DriverCommand) => ask<T>(driver, command);
   const detectors = [...system.fleet.gasDetectors];
   const take = (n: number) => {
     if (detectors.length < n) throw new Error(`benchmark: out of gas detectors (${system.fleet.gasDetectors.length}); use --devices`);
@@ -77,20 +65,20 @@ export async function runBurstBenchmark(options: BurstBenchOptions) {
   // Enabled once: a histogram re-enabled per burst counts the disabled gap as one long delay.
   loop.enable();
   try {
-    await ask(driver, { cmd: 'connect', url: system.inputUrl });
+    await tell({ cmd: 'connect', url: system.inputUrl });
     for (let r = 0; r < rounds; r++) {
       const raised = take(options.burst);
-      notRaised += await ask<number>(driver, { cmd: 'raise', ids: raised, ratePerSecond: 5_000 });
+      notRaised += await tell<number>({ cmd: 'raise', ids: raised, ratePerSecond: 5_000 });
       await settle(500);
-      const quiet = await ask<ProbeOutcome>(driver, { cmd: 'probe', clears: [], spreadMs: 0, probeId: take(1)[0]!, probeAtMs: 0 });
+      const quiet = await tell<ProbeOutcome>({ cmd: 'probe', clears: [], spreadMs: 0, probeId: take(1)[0]!, probeAtMs: 0 });
       if (quiet.latencyMs !== null) baseline.push(quiet.latencyMs);
       await settle(100);
       const probeAtMs = round((options.spreadMs * (r % 5)) / 4, 0);
-      const outcome = await ask<ProbeOutcome>(driver, { cmd: 'probe', clears: raised, spreadMs: options.spreadMs, probeId: take(1)[0]!, probeAtMs });
+      const outcome = await tell<ProbeOutcome>({ cmd: 'probe', clears: raised, spreadMs: options.spreadMs, probeId: take(1)[0]!, probeAtMs });
       during.push({ probeAtMs, ...outcome });
       await settle(500);
     }
-    await ask(driver, { cmd: 'end' });
+    await tell({ cmd: 'end' });
   } finally {
     driver.kill();
     await system.stop();

@@ -125,7 +125,7 @@ function varintLength(n: number): number {
   throw new Error(`MQTT packet too large: ${n} bytes`);
 }
 
-async function connect(url: string): Promise<MqttClient> {
+export async function connect(url: string): Promise<MqttClient> {
   const client = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0, clean: true });
   // TCP_NODELAY on the client side too: Nagle would hold small publishes back ~40 ms.
   (client.stream as Socket).setNoDelay?.(true);

@@ -7,8 +7,13 @@ import { fileURLToPath } from 'node:url';
  * Compiled JS after `npm run build`, or the TS source through tsx (tests).
  */
 export function forkPublisher(): ChildProcess {
+  return forkBenchProcess('load-publisher');
+}
+
+/** A bench script (`bench/{script}`) in a process of its own, answering `ask` over IPC. */
+export function forkBenchProcess(script: string): ChildProcess {
   const fromSource = import.meta.url.endsWith('.ts');
-  const file = fileURLToPath(new URL(fromSource ? './load-publisher.ts' : './load-publisher.js', import.meta.url));
+  const file = fileURLToPath(new URL(`./${script}.${fromSource ? 'ts' : 'js'}`, import.meta.url));
   return fork(file, { stdio: 'inherit', execArgv: fromSource ? ['--import', 'tsx'] : [] });
 }
 
@@ -21,7 +26,7 @@ export function ask<T>(child: ChildProcess, command: object): Promise<T> {
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
       child.off('message', onMessage);
-      reject(new Error(`load publisher exited (${signal ?? `exit code ${code}`}) before answering ${JSON.stringify((command as { cmd?: unknown }).cmd)}`));
+      reject(new Error(`bench process exited (${signal ?? `exit code ${code}`}) before answering ${JSON.stringify((command as { cmd?: unknown }).cmd)}`));
     };
     const onMessage = (m: { ok: boolean; result?: T; error?: string }) => {
       child.off('exit', onExit);
