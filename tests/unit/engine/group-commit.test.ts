@@ -129,6 +129,24 @@ describe('group commit', () => {
     store.close();
   });
 
+  it('gives routine changes short slices of routineMs once no urgent change waits; urgent ones keep maxMs', () => {
+    let clock = 0;
+    const { store, commits, committed, yielded } = setup({ maxChanges: 1_000, maxMs: 5, routineMs: 2 }, () => clock++);
+    const cleared = (i: number): PendingChange => {
+      const alert = makeAlert({ id: `c${i}`, key: `c${i}`, status: 'cleared' });
+      return { event: { type: 'cleared', alert, from: alert.level, at: i } };
+    };
+    for (let i = 0; i < 4; i++) commits.stage(cleared(i));
+    for (let i = 0; i < 6; i++) commits.stage(opened(i));
+    while (yielded.length > 0) yielded.shift()!();
+    // Urgent first, 5 ms of them; then the last urgent one and a routine one within 2 ms; then
+    // routine slices of 2 ms each (the clock moves 1 ms per reading).
+    expect(committed.map((c) => c.map((change) => change.event!.alert.id))).toEqual([
+      ['a0', 'a1', 'a2', 'a3', 'a4'], ['a5', 'c0'], ['c1', 'c2'], ['c3'],
+    ]);
+    store.close();
+  });
+
   it('flush() commits everything staged at once, still in bounded transactions, and the pending turn then does nothing', () => {
     const { store, commits, committed, yielded } = setup({ maxChanges: 100 });
     for (let i = 0; i < 350; i++) commits.stage(opened(i));
