@@ -55,6 +55,8 @@ export interface DispatchDecision {
   resolveWithin: DeadlineSpec;
   /** Fraction of each deadline's span at which a warning goes out (0 = no warning). */
   warnAt: number;
+  /** Once leadership supervises (the top of the ladder), the shortest interval between reminders, in ms. */
+  remindEvery: number;
   /** Names of the rules that matched, in the order they were applied. */
   rules: string[];
 }

@@ -71,6 +71,23 @@ export interface OrderSla {
   resolveWithin: DeadlineSpec;
   /** Fraction of a deadline's span after which a warning is published (e.g. 0.8); 0 = none. */
   warnAt: number;
+  /**
+   * At the top of the supervision ladder (leadership), a deadline missed again is re-notified no
+   * more often than this (ms): the next one falls this long after the miss, or a span later if the
+   * span is longer.
+   */
+  remindEvery: number;
+}
+
+/**
+ * The deadline of each kind last warned about (its dueAt, epoch ms). An order runs at most one
+ * deadline per kind at a time and a warning is only ever due for the running one, so this is all
+ * that must be remembered: the running deadline was either warned (its dueAt is here) or not yet.
+ * It cannot overflow and forget, as a list of every warned deadline would.
+ */
+export interface WarnedDeadlines {
+  response?: number;
+  resolution?: number;
 }
 
 export interface Assignee {
@@ -91,7 +108,7 @@ export interface DispatchOrder {
   scenarioName: string;
   category: string;
   level: Level;
-  /** 1 (blue) .. 4 (red); only ever goes up for the same order. */
+  /** 1 (blue) .. 4 (red), 5 once a missed deadline reached leadership; only ever goes up for the same order. */
   priority: number;
   tier: Tier;
   assignee: Assignee;
@@ -122,8 +139,8 @@ export interface DispatchOrder {
   /** When it was resolved (or reported a false alarm), for resolution-time statistics. */
   resolvedAt?: number;
   closedAt?: number;
-  /** Deadlines already warned about (their dueAt), so a restart does not warn twice. */
-  warned: number[];
+  /** Per deadline kind, the deadline last warned about, so neither a restart nor time warns it twice. */
+  warned: WarnedDeadlines;
   /** Missed deadlines so far. */
   overdueCount: number;
   supervision: SupervisionEntry[];

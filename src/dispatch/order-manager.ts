@@ -15,8 +15,8 @@ import type { DueDeadline } from './order-deadlines.js';
 import {
   awaitsResponse, canTransition, impliesAcceptance, impliesResolution, isFinished, isReportable,
 } from './order-lifecycle.js';
-import { deadlineAfter } from './sla-calendar.js';
-import { MAX_PRIORITY, stepAbove } from './supervision-ladder.js';
+import { deadlineAfter, reminderAfter } from './sla-calendar.js';
+import { appendSupervision, lastStep, MAX_PRIORITY, stepAbove, TOP_OF_LADDER } from './supervision-ladder.js';
 
 export type { OrderChange, OrderUpdate } from '../contracts/order.js';
 
@@ -32,12 +32,6 @@ export interface OrderManagerOptions {
 }
 
 const HISTORY_LIMIT = 200;
-/**
- * Supervision entries kept per order. An order nobody accepts keeps missing deadlines (a red one
- * every 15 minutes once leadership supervises it); `overdueCount` keeps the total, the order's
- * size stays bounded.
- */
-const SUPERVISION_LIMIT = 50;
 
 /**
  * The order lifecycle's decisions, all synchronous and pure over the order given (the stored one
@@ -54,7 +48,10 @@ const SUPERVISION_LIMIT = 50;
  *   has not rejected it; the tier above when it has.
  * - Missed deadlines (`deadlineDue`): one step up the ladder grid → community → street →
  *   leadership, priority up, a supervision entry, and a fresh deadline of the same span, so a
- *   further miss escalates again. Before each deadline, one warning.
+ *   further miss escalates again. Once a step reaches leadership, the top, the next "deadline" is a
+ *   reminder: `sla.remindEvery` after the miss (or a span, if longer), with no warning before it.
+ * - Warnings: one per deadline, before it falls due (`order-deadlines.ts` decides when), remembered
+ *   per kind in `warned` for as long as the order lives.
  */
 export class OrderManager {
   private readonly newId: () => string;
@@ -154,7 +151,7 @@ export class OrderManager {
 
   private warn(order: DispatchOrder, kind: DeadlineKind, dueAt: number, at: number): OrderUpdate {
     const next = this.bump(order, at);
-    next.warned = [...order.warned, dueAt].slice(-8);
+    next.warned[kind] = dueAt;
     const minutes = Math.max(0, Math.round((dueAt - at) / 60_000));
     pushHistory(next, { at, type: 'deadline_warning', deadline: kind, note: `${kind} deadline in ${minutes} min` });
     return { order: next, change: 'deadline_warning' };
@@ -168,8 +165,10 @@ export class OrderManager {
     // resolution keeps the handler and puts the step above it in charge of supervising.
     const from: SupervisionTier = kind === 'response' ? currentResponder(order) : currentSupervisor(order);
     const to = stepAbove(from);
+    // At the top nobody new takes the order over: leadership is reminded, not given a fresh span.
+    const atTop = to === TOP_OF_LADDER;
     if (kind === 'response') {
-      if (to !== 'leadership' && ctx) {
+      if (!atTop && ctx) {
         next.assignee = assigneeFor(ctx, to);
         next.tier = next.assignee.tier;
       }
@@ -178,18 +177,19 @@ export class OrderManager {
     if (to !== next.tier) addParty(next.notify, to);
     next.priority = Math.min(MAX_PRIORITY, next.priority + 1);
     next.overdueCount = order.overdueCount + 1;
-    const nextDueAt = deadlineAfter(at, kind === 'response' ? next.sla.respondWithin : next.sla.resolveWithin, timeZone);
+    const span = kind === 'response' ? next.sla.respondWithin : next.sla.resolveWithin;
+    const nextDueAt = atTop ? reminderAfter(at, span, next.sla.remindEvery, timeZone) : deadlineAfter(at, span, timeZone);
     if (kind === 'response') {
       next.responseDueAt = nextDueAt;
-      next.resolutionDueAt = Math.max(next.resolutionDueAt, nextDueAt);
+      // A new responder must not owe the resolution before its response; a reminder leaves the
+      // handler's resolution deadline where it was, and a resolution deadline already missed is
+      // not moved by another deadline's miss: its own miss is next in line, not a fresh warning.
+      if (!atTop && next.resolutionDueAt > at) next.resolutionDueAt = Math.max(next.resolutionDueAt, nextDueAt);
     } else {
       next.resolutionDueAt = nextDueAt;
     }
-    next.supervision = [...order.supervision, { at, deadline: kind, dueAt, from, to, priority: next.priority, nextDueAt }].slice(-SUPERVISION_LIMIT);
-    pushHistory(next, {
-      at, type: 'overdue', deadline: kind, tier: next.tier,
-      note: `${kind} deadline missed; ${kind === 'response' ? 'escalated to' : 'supervised by'} ${to}`,
-    });
+    next.supervision = appendSupervision(order.supervision, { at, deadline: kind, dueAt, from, to, priority: next.priority, nextDueAt });
+    pushHistory(next, { at, type: 'overdue', deadline: kind, tier: next.tier, note: overdueNote(kind, from, to) });
     return { order: next, change: 'overdue' };
   }
 
@@ -218,9 +218,9 @@ export class OrderManager {
       deviceId: alert.deviceId,
       placeId: alert.placeId,
       summary: alert.summary,
-      sla: { respondWithin: decision.respondWithin, resolveWithin: decision.resolveWithin, warnAt: decision.warnAt },
+      sla: slaOf(decision),
       policyRules: [...decision.rules],
-      warned: [],
+      warned: {},
       overdueCount: 0,
       supervision: [],
       rejectedBy: [],
@@ -264,7 +264,7 @@ export class OrderManager {
       const resolveBy = deadlineAfter(at, decision.resolveWithin, ctx.timeZone);
       if (respondBy < next.responseDueAt) next.responseDueAt = respondBy;
       if (resolveBy < next.resolutionDueAt) next.resolutionDueAt = resolveBy;
-      next.sla = { respondWithin: decision.respondWithin, resolveWithin: decision.resolveWithin, warnAt: decision.warnAt };
+      next.sla = slaOf(decision);
     }
     pushHistory(next, { at, type: 'escalated', level: alert.level as Level, tier: next.tier });
     return { order: next, change: 'escalated' };
@@ -291,7 +291,7 @@ export class OrderManager {
       notify: [...order.notify],
       history: [...order.history],
       policyRules: [...order.policyRules],
-      warned: [...order.warned],
+      warned: { ...order.warned },
       supervision: [...order.supervision],
       rejectedBy: [...order.rejectedBy],
       version: order.version + 1,
@@ -302,20 +302,23 @@ export class OrderManager {
 
 /** Who must respond now: the assigned tier, or leadership once a missed response reached the top. */
 function currentResponder(order: DispatchOrder): SupervisionTier {
-  const last = lastSupervision(order, 'response');
-  return last?.to === 'leadership' ? 'leadership' : order.tier;
+  return lastStep(order, 'response')?.to === TOP_OF_LADDER ? TOP_OF_LADDER : order.tier;
 }
 
 /** Who supervises the resolution now: the last step taken for it, else the handling tier. */
 function currentSupervisor(order: DispatchOrder): SupervisionTier {
-  const last = lastSupervision(order, 'resolution');
+  const last = lastStep(order, 'resolution');
   if (!last) return order.tier;
   return tierOrder(last.to) >= tierOrder(order.tier) ? last.to : order.tier;
 }
 
-function lastSupervision(order: DispatchOrder, kind: DeadlineKind) {
-  for (let i = order.supervision.length - 1; i >= 0; i--) if (order.supervision[i]!.deadline === kind) return order.supervision[i];
-  return undefined;
+function overdueNote(kind: DeadlineKind, from: SupervisionTier, to: SupervisionTier): string {
+  if (from === TOP_OF_LADDER) return `${kind} deadline still missed; ${to} reminded`;
+  return `${kind} deadline missed; ${kind === 'response' ? 'escalated to' : 'supervised by'} ${to}`;
+}
+
+function slaOf(decision: DispatchDecision): DispatchOrder['sla'] {
+  return { respondWithin: decision.respondWithin, resolveWithin: decision.resolveWithin, warnAt: decision.warnAt, remindEvery: decision.remindEvery };
 }
 
 function tierOrder(tier: SupervisionTier): number {

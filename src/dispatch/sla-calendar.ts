@@ -8,3 +8,12 @@ export { addWorkingDays, isWorkingDay, localDate } from '../core/local-time.js';
 export function deadlineAfter(start: number, spec: DeadlineSpec, timeZone: string): number {
   return 'ms' in spec ? start + spec.ms : addWorkingDays(start, spec.workingDays, timeZone);
 }
+
+/**
+ * When leadership, at the top of the supervision ladder, is reminded of a deadline missed at
+ * `start`: `remindEvery` later, or a whole span later when the span is longer — a 15-minute response
+ * span is reminded hourly, not every 15 minutes; a 3-working-day resolution every 3 working days.
+ */
+export function reminderAfter(start: number, spec: DeadlineSpec, remindEvery: number, timeZone: string): number {
+  return Math.max(deadlineAfter(start, spec, timeZone), start + remindEvery);
+}

@@ -13,6 +13,7 @@ export function defaultDecision(policy: DispatchPolicy, level: Level, warnAt = D
     respondWithin: rule.respondWithin,
     resolveWithin: rule.resolveWithin,
     warnAt,
+    remindEvery: rule.remindEvery,
     rules: [],
   };
 }

@@ -2,7 +2,7 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import { Engine } from 'json-rules-engine';
 import { LEVELS } from '../contracts/level.js';
 import type { DeadlineSpec, Department } from '../contracts/order.js';
-import { parseDuration } from '../core/duration.js';
+import { DURATION_PATTERN, parseDuration } from '../core/duration.js';
 import { ERR_POLICY_INVALID, type RiskwatchError } from '../core/errors.js';
 import {
   article,
@@ -22,7 +22,7 @@ import {
   type SchemaFileIssue,
 } from '../core/schema-file.js';
 import { DISPATCH_FACT_NAMES, DISPATCH_FACT_SPECS, type FactSpec } from './dispatch-facts.js';
-import type { DispatchPolicy } from './default-policy.js';
+import { DEFAULT_REMIND_EVERY, type DispatchPolicy } from './default-policy.js';
 import { DEFAULT_WARN_AT, type DispatchPolicyDefinition, type PolicyCondition, type PolicyOutcome, type PolicyRule } from './policy-definition.js';
 import {
   DEADLINE_PATTERN,
@@ -192,6 +192,8 @@ function patternMessage(pattern: string, value: unknown): string {
     }
     case FACT_PATH_PATTERN:
       return `${text} is not a path: write $. and a field name, e.g. $.livingAlone or $.attributes.floor`;
+    case DURATION_PATTERN:
+      return `${text} is not a duration (write a span such as 30m, 1h, 2h30m)`;
     case RULE_NAME_PATTERN:
       return `${text} is not a valid rule name: lowercase letters, digits and dashes`;
     case PARTY_PATTERN:
@@ -221,6 +223,8 @@ function checkSemantics(doc: DispatchPolicyDocument, options: PolicyLoadOptions)
   const found: PathProblem[] = [];
   for (const level of LEVELS) {
     for (const key of ['respondWithin', 'resolveWithin'] as const) positiveDeadline(doc.defaults[level][key], ['defaults', level, key], found);
+    const remindEvery = doc.defaults[level].remindEvery;
+    if (remindEvery !== undefined && parseDuration(remindEvery) <= 0) found.push({ path: ['defaults', level, 'remindEvery'], message: 'must be longer than 0' });
   }
   const firstIndexOf = new Map<string, number>();
   const rules = doc.rules ?? [];
@@ -433,6 +437,7 @@ function toDefinition(doc: DispatchPolicyDocument, source: string, lineAt: (path
       notify: [...(d.notify ?? [])],
       respondWithin: parseDeadline(d.respondWithin),
       resolveWithin: parseDeadline(d.resolveWithin),
+      remindEvery: d.remindEvery === undefined ? DEFAULT_REMIND_EVERY : parseDuration(d.remindEvery),
     }];
   })) as DispatchPolicy;
   const rules = (doc.rules ?? []).map((rule, index): PolicyRule => {

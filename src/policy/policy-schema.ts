@@ -1,7 +1,8 @@
 import { LEVELS } from '../contracts/level.js';
-import { DURATION_PATTERN } from '../core/duration.js';
+import { DURATION_PATTERN, formatDuration } from '../core/duration.js';
 import { ID_PATTERN } from '../registry/registry-schema.js';
 import { DISPATCH_FACT_NAMES } from './dispatch-facts.js';
+import { DEFAULT_REMIND_EVERY } from './default-policy.js';
 import { DEFAULT_WARN_AT } from './policy-definition.js';
 
 /**
@@ -84,7 +85,7 @@ export const dispatchPolicySchema = {
     },
     levelDefaults: {
       type: 'object',
-      description: 'Tier, priority, deadlines and parties informed for one alert level.',
+      description: 'Tier, priority, deadlines, reminders at the top of the ladder and parties informed for one alert level.',
       additionalProperties: false,
       required: ['tier', 'priority', 'respondWithin', 'resolveWithin'],
       properties: {
@@ -93,6 +94,15 @@ export const dispatchPolicySchema = {
         notify: { $ref: '#/$defs/notify', description: 'Parties informed besides the assignee; default none.' },
         respondWithin: { $ref: '#/$defs/deadline', description: 'Deadline to accept the order.' },
         resolveWithin: { $ref: '#/$defs/deadline', description: 'Deadline to resolve it.' },
+        remindEvery: {
+          type: 'string',
+          pattern: DURATION_PATTERN,
+          default: formatDuration(DEFAULT_REMIND_EVERY),
+          description:
+            'Once a missed deadline has taken the order to the top of the supervision ladder (leadership), remind at most this often ' +
+            '(30m, 1h, 4h): the next reminder falls this long after the miss, or the deadline\'s own span later if that is longer. ' +
+            'No warning precedes a reminder.',
+        },
       },
     },
     rule: {
@@ -194,6 +204,7 @@ export interface LevelDefaultsDocument {
   notify?: string[];
   respondWithin: string;
   resolveWithin: string;
+  remindEvery?: string;
 }
 
 export interface RuleDocument {

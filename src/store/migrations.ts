@@ -189,4 +189,45 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alerts_place_path ON alerts (place_path, opened_at, id);
     `,
   },
+  {
+    description: 'orders: the deadline last warned per kind instead of a list that forgot, and a reminder interval in the SLA',
+    sql: `
+      -- warned held the last 8 warned deadlines (their dueAt) and forgot older ones, so an order
+      -- kept missing its response deadline warned its resolution deadline again every 2 hours.
+      -- An order runs one deadline per kind at a time and only the running one can still be
+      -- warned: keep, per kind, the current deadline when the list has it.
+      UPDATE orders SET body = json_set(body, '$.warned', json_patch('{}', json_object(
+          'response', CASE WHEN EXISTS (SELECT 1 FROM json_each(orders.body, '$.warned') w
+                                        WHERE w.value = json_extract(orders.body, '$.responseDueAt'))
+                      THEN json_extract(body, '$.responseDueAt') END,
+          'resolution', CASE WHEN EXISTS (SELECT 1 FROM json_each(orders.body, '$.warned') w
+                                          WHERE w.value = json_extract(orders.body, '$.resolutionDueAt'))
+                        THEN json_extract(body, '$.resolutionDueAt') END)))
+        WHERE json_type(body, '$.warned') = 'array';
+
+      -- At the top of the supervision ladder leadership is now reminded at most hourly (the
+      -- policy's default remindEvery), where it was re-notified at every span (15 min for red).
+      UPDATE orders SET body = json_set(body, '$.sla.remindEvery', 3600000)
+        WHERE json_type(body, '$.sla') = 'object' AND json_type(body, '$.sla.remindEvery') IS NULL;
+    `,
+  },
+  {
+    description: 'model state: checkpoints kept and overwritten key by key, the scenario fingerprint once per scenario',
+    sql: `
+      -- Model state is now checkpointed while the engine runs (dirty keys every few seconds) and
+      -- kept: a restart after a crash restores it, and the next checkpoint overwrites it key by key.
+      -- The scenario definition it belongs to (fingerprint, ~1 KB of JSON) moves to one row per
+      -- scenario: once per key it was a gigabyte of repeated text at a million keys, written again
+      -- by every checkpoint of every key.
+      CREATE TABLE model_scenarios (
+        scenario_id  TEXT PRIMARY KEY,
+        fingerprint  TEXT NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO model_scenarios (scenario_id, fingerprint)
+        SELECT scenario_id, max(fingerprint) FROM model_state GROUP BY scenario_id;
+      DELETE FROM model_state
+        WHERE fingerprint <> (SELECT s.fingerprint FROM model_scenarios s WHERE s.scenario_id = model_state.scenario_id);
+      ALTER TABLE model_state DROP COLUMN fingerprint;
+    `,
+  },
 ];

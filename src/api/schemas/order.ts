@@ -1,6 +1,7 @@
 import { LEVELS } from '../../contracts/level.js';
 import type {
   Assignee, DeadlineKind, Department, DispatchOrder, OrderHistoryEntry, OrderSla, OrderStatus, SupervisionEntry, SupervisionTier,
+  WarnedDeadlines,
 } from '../../contracts/order.js';
 import type { Tier } from '../../contracts/registry.js';
 import { ORDER_STATUS_UPDATES } from '../../contracts/engine-api.js';
@@ -81,13 +82,28 @@ const slaSchema = {
   type: 'object',
   description: 'The SLA the policy gave the order; re-armed deadlines use the same spans.',
   additionalProperties: true,
-  required: ['respondWithin', 'resolveWithin', 'warnAt'],
+  required: ['respondWithin', 'resolveWithin', 'warnAt', 'remindEvery'],
   properties: {
     respondWithin: { ...deadlineSpecSchema, description: 'Time to respond (accept).' },
     resolveWithin: { ...deadlineSpecSchema, description: 'Time to resolve.' },
     warnAt: { type: 'number', minimum: 0, maximum: 1, description: 'Fraction of a deadline\'s span after which a warning is published (0 = none).' },
+    remindEvery: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      description: 'Once a missed deadline took the order to the top of the supervision ladder (leadership): the shortest interval between reminders, in ms (the next falls this long after a miss, or a span later if the span is longer; no warning before it).',
+    },
   },
 } as const satisfies Declares<OrderSla>;
+
+const warnedSchema = {
+  type: 'object',
+  description: 'Per deadline kind, the deadline last warned about (its dueAt): a warning is published once per deadline, and a deadline equal to the one here has had it.',
+  additionalProperties: true,
+  properties: {
+    response: epochMs('The response deadline last warned about'),
+    resolution: epochMs('The resolution deadline last warned about'),
+  },
+} as const satisfies Declares<WarnedDeadlines>;
 
 const subjectSchema = {
   type: 'object',
@@ -125,7 +141,7 @@ const supervisionEntrySchema = {
     dueAt: epochMs('The deadline that was missed'),
     from: { type: 'string', enum: SUPERVISION_TIERS, description: 'Tier before the step.' },
     to: { type: 'string', enum: SUPERVISION_TIERS, description: 'Tier after the step (leadership at the top).' },
-    priority: { type: 'integer', minimum: 1, maximum: 4, description: 'Priority after the step.' },
+    priority: { type: 'integer', minimum: 1, maximum: 5, description: 'Priority after the step (5: supervised at the top).' },
     nextDueAt: epochMs('The new deadline of the same kind'),
   },
 } as const satisfies Declares<SupervisionEntry>;
@@ -173,7 +189,7 @@ export const orderSchema = {
     scenarioName: { type: 'string', description: 'Its display name.' },
     category: { type: 'string', description: 'Scenario category, e.g. gas, elderly_care.' },
     level: { type: 'string', enum: LEVELS, description: 'Alert level: blue < yellow < orange < red (warning ladder IV..I).' },
-    priority: { type: 'integer', minimum: 1, maximum: 4, description: '1 (blue) .. 4 (red); only ever goes up for the same order.' },
+    priority: { type: 'integer', minimum: 1, maximum: 5, description: '1 (blue) .. 4 (red), 5 once a missed deadline reached leadership; only ever goes up for the same order.' },
     tier: { type: 'string', enum: TIERS, description: 'The tier that must handle it.' },
     assignee: assigneeSchema,
     notify: { type: 'array', items: { type: 'string' }, description: 'Further parties to inform, e.g. leadership for red.' },
@@ -196,7 +212,7 @@ export const orderSchema = {
     acceptedAt: epochMs('First accepted (or a later status implying it)'),
     resolvedAt: epochMs('Resolved or reported a false alarm'),
     closedAt: epochMs('Closed'),
-    warned: { type: 'array', items: { type: 'number' }, description: 'Deadlines (their dueAt, epoch ms) already warned about.' },
+    warned: warnedSchema,
     overdueCount: { type: 'integer', minimum: 0, description: 'Deadlines missed so far.' },
     supervision: { type: 'array', items: supervisionEntrySchema, description: 'Supervision steps (督办), oldest first.' },
     rejectedBy: { type: 'array', items: { type: 'string' }, description: 'Assignee places (or department ids) that rejected the order.' },

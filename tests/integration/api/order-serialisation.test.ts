@@ -40,7 +40,7 @@ describe('orders through the API serialiser', () => {
   });
 
   it('keeps both forms of an SLA deadline (a span and working days)', async () => {
-    const spans = makeOrder({ id: 'spans', sla: { respondWithin: { workingDays: 1 }, resolveWithin: { ms: 7_200_000 }, warnAt: 0 } });
+    const spans = makeOrder({ id: 'spans', sla: { respondWithin: { workingDays: 1 }, resolveWithin: { ms: 7_200_000 }, warnAt: 0, remindEvery: 3_600_000 } });
     store.orders.save(spans);
     expect((await app.inject({ method: 'GET', url: '/api/orders/spans' })).json().sla).toEqual(spans.sla);
   });

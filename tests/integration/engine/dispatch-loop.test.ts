@@ -62,10 +62,10 @@ describe('dispatch closed loop (engine, virtual time)', () => {
     // 1. The warning, at warnAt of the span, on the overdue topic; the order is not escalated.
     const warnAt = created.createdAt + Math.floor(created.sla.warnAt * span);
     await advanceTo(clock, warnAt - 1);
-    expect(engine.getOrder(created.id)!.warned).toEqual([]);
+    expect(engine.getOrder(created.id)!.warned).toEqual({});
     await advanceTo(clock, warnAt);
     const warning = envelope(await overdue.next((m) => envelope(m).type === 'riskwatch.order.deadline_warning'));
-    expect(warning.data).toMatchObject({ id: created.id, tier: firstTier, warned: [created.responseDueAt] });
+    expect(warning.data).toMatchObject({ id: created.id, tier: firstTier, warned: { response: created.responseDueAt } });
     expect(warning.id).toBe(`${created.id}:${warning.data.version}`);
 
     // 2. The miss: one tier up, priority up, a supervision entry, a fresh deadline.

@@ -101,7 +101,7 @@ describe('order manager', () => {
     })!.order;
     expect(order).toMatchObject({ tier: 'street', department: { id: 'gas-company', name: 'Gas company', phone: '95777' }, policyRules: ['gas-to-gas-company'] });
     expect(order.responseDueAt).toBe(t0 + 10 * 60_000);
-    expect(order.sla).toEqual({ respondWithin: { ms: 600_000 }, resolveWithin: { ms: 24 * HOUR }, warnAt: 0.5 });
+    expect(order.sla).toEqual({ respondWithin: { ms: 600_000 }, resolveWithin: { ms: 24 * HOUR }, warnAt: 0.5, remindEvery: HOUR });
     expect(nextCheckAt(order)).toBe(t0 + 5 * 60_000); // the warning, half-way to the response deadline
   });
 
@@ -157,7 +157,7 @@ describe('order manager', () => {
     const warning = dueAt(order, t0 + 96 * 60_000)!;
     expect(warning).toEqual({ kind: 'response', dueAt: t0 + 2 * HOUR, type: 'warning' });
     order = manager.deadlineDue(order, warning, t0 + 96 * 60_000).order;
-    expect(order.warned).toEqual([t0 + 2 * HOUR]);
+    expect(order.warned).toEqual({ response: t0 + 2 * HOUR });
     expect(nextCheckAt(order)).toBe(t0 + 2 * HOUR); // warned once: next is the deadline itself
 
     const miss = dueAt(order, t0 + 2 * HOUR)!;
@@ -196,6 +196,74 @@ describe('order manager', () => {
     expect(order.supervision.at(-1)).toMatchObject({ from: 'street', to: 'leadership' });
     const resolved = manager.applyStatus(order, 'resolved', t0 + 50 * HOUR)!.order;
     expect(nextCheckAt(resolved)).toBeUndefined();
+  });
+
+  it('warns each deadline once and never forgets a warning, however many other deadlines are warned', () => {
+    const { apply, manager } = setup();
+    const t0 = at('2026-11-23T09:00:00');
+    let order = apply('opened', 'orange', t0)!.order; // community: respond within 2 h, resolve within 24 h
+    order = manager.deadlineDue(order, { kind: 'resolution', dueAt: order.resolutionDueAt, type: 'warning' }, t0 + HOUR).order;
+    // Twenty rejections, each re-routed with a fresh response deadline that is warned in turn: the
+    // old list of the last 8 warned deadlines forgot the resolution warning after the eighth.
+    for (let i = 0; i < 20; i++) {
+      const now = t0 + HOUR + (i + 1) * 60_000;
+      order = manager.applyStatus(order, 'rejected', now, `round ${i}`, `party-${i}`)!.order;
+      order = manager.reroute(order, defaultDecision(DEFAULT_DISPATCH_POLICY, 'orange'), now).order;
+      order = manager.deadlineDue(order, { kind: 'response', dueAt: order.responseDueAt, type: 'warning' }, now).order;
+    }
+    expect(order.warned).toEqual({ response: order.responseDueAt, resolution: t0 + 24 * HOUR });
+    expect(order.history.filter((h) => h.type === 'deadline_warning' && h.deadline === 'resolution')).toHaveLength(1);
+    expect(dueAt(order, t0 + 23 * HOUR)?.kind).not.toBe('resolution'); // the response deadline, long missed, or nothing
+    const accepted = manager.applyStatus(order, 'accepted', t0 + 3 * HOUR)!.order;
+    expect(dueAt(accepted, t0 + 23 * HOUR)).toBeUndefined(); // past its warning point, and warned already
+    expect(nextCheckAt(accepted)).toBe(t0 + 24 * HOUR);
+  });
+
+  it('reminds leadership at the top of the ladder every remindEvery, with no warning before, leaving the resolution deadline alone', () => {
+    const { apply, manager } = setup();
+    const t0 = at('2026-11-23T09:00:00');
+    let order = apply('opened', 'red', t0)!.order; // street: respond within 15 min, resolve within 24 h, remind every 1 h
+    expect(order.sla.remindEvery).toBe(HOUR);
+    order = manager.deadlineDue(order, dueAt(order, t0 + 15 * 60_000)!, t0 + 15 * 60_000).order;
+    expect(order.supervision.at(-1)).toMatchObject({ from: 'street', to: 'leadership', priority: 5, nextDueAt: t0 + 75 * 60_000 });
+    expect(order).toMatchObject({ responseDueAt: t0 + 75 * 60_000, resolutionDueAt: t0 + 24 * HOUR, priority: 5 });
+    // Nothing is due until the reminder: no warning before it.
+    expect(nextCheckAt(order)).toBe(t0 + 75 * 60_000);
+    expect(dueAt(order, t0 + 74 * 60_000)).toBeUndefined();
+    const reminder = manager.deadlineDue(order, dueAt(order, t0 + 75 * 60_000)!, t0 + 75 * 60_000);
+    expect(reminder.change).toBe('overdue');
+    expect(reminder.order.supervision.at(-1)).toMatchObject({ from: 'leadership', to: 'leadership', nextDueAt: t0 + 135 * 60_000 });
+    expect(reminder.order.history.at(-1)).toMatchObject({ type: 'overdue', deadline: 'response', note: 'response deadline still missed; leadership reminded' });
+    expect(reminder.order.resolutionDueAt).toBe(t0 + 24 * HOUR);
+  });
+
+  it('reminds no more often than the deadline span: a working-day resolution at the top waits its working days', () => {
+    const { apply, manager } = setup();
+    const monday = at('2026-11-23T09:00:00');
+    let order = apply('opened', 'yellow', monday, {}, { tier: 'street', warnAt: 0, remindEvery: HOUR })!.order; // 3 working days
+    order = manager.applyStatus(order, 'in_progress', monday + HOUR)!.order;
+    const thursday = at('2026-11-26T09:00:00');
+    order = manager.deadlineDue(order, dueAt(order, thursday)!, thursday).order; // street → leadership
+    expect(order.supervision.at(-1)).toMatchObject({ deadline: 'resolution', from: 'street', to: 'leadership' });
+    expect(order.resolutionDueAt).toBe(at('2026-12-01T09:00:00')); // Fri, Mon, Tue: not an hour later
+  });
+
+  it('does not move a resolution deadline already due when the response deadline is missed at the same instant', () => {
+    const { apply, manager } = setup();
+    const t0 = at('2026-11-23T09:00:00');
+    let order = apply('opened', 'orange', t0, {}, { respondWithin: { ms: 2 * HOUR }, resolveWithin: { ms: 2 * HOUR }, warnAt: 0 })!.order;
+    order = manager.deadlineDue(order, dueAt(order, t0 + 2 * HOUR)!, t0 + 2 * HOUR).order; // response: community → street
+    expect(order.responseDueAt).toBe(t0 + 4 * HOUR);
+    expect(order.resolutionDueAt).toBe(t0 + 2 * HOUR); // not pushed to the new response deadline
+    expect(dueAt(order, t0 + 2 * HOUR)).toEqual({ kind: 'resolution', dueAt: t0 + 2 * HOUR, type: 'overdue' });
+  });
+
+  it('gives a new responder below the top a resolution deadline no earlier than its response deadline', () => {
+    const { apply, manager } = setup();
+    const t0 = at('2026-11-23T09:00:00');
+    let order = apply('opened', 'orange', t0, {}, { respondWithin: { ms: 2 * HOUR }, resolveWithin: { ms: 3 * HOUR }, warnAt: 0 })!.order;
+    order = manager.deadlineDue(order, dueAt(order, t0 + 2 * HOUR)!, t0 + 2 * HOUR).order; // community → street, respond by 4 h
+    expect(order.resolutionDueAt).toBe(t0 + 4 * HOUR);
   });
 
   it('makes no order for scenarios that do not dispatch, or devices that left the registry', () => {

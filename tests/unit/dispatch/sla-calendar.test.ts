@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addWorkingDays, deadlineAfter, isWorkingDay, localDate } from '../../../src/dispatch/sla-calendar.js';
+import { addWorkingDays, deadlineAfter, isWorkingDay, localDate, reminderAfter } from '../../../src/dispatch/sla-calendar.js';
 
 const SHANGHAI = 'Asia/Shanghai';
 const at = (iso: string) => Date.parse(iso);
@@ -38,5 +38,13 @@ describe('SLA calendar', () => {
     const start = at('2026-09-30T17:00:00+08:00');
     expect(deadlineAfter(start, { ms: 24 * 3_600_000 }, SHANGHAI)).toBe(at('2026-10-01T17:00:00+08:00'));
     expect(deadlineAfter(start, { workingDays: 1 }, SHANGHAI)).toBe(at('2026-10-08T17:00:00+08:00'));
+  });
+
+  it('reminds at the top of the ladder after remindEvery, or after the whole span when that is longer', () => {
+    const start = at('2026-09-30T17:00:00+08:00');
+    const HOUR = 3_600_000;
+    expect(reminderAfter(start, { ms: 15 * 60_000 }, HOUR, SHANGHAI)).toBe(start + HOUR);
+    expect(reminderAfter(start, { ms: 2 * HOUR }, HOUR, SHANGHAI)).toBe(start + 2 * HOUR);
+    expect(reminderAfter(start, { workingDays: 1 }, HOUR, SHANGHAI)).toBe(at('2026-10-08T17:00:00+08:00')); // after National Day
   });
 });

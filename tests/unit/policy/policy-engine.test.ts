@@ -52,6 +52,7 @@ describe('the shipped policy decides realistic alerts (policy evaluation from th
       respondWithin: { ms: 15 * MINUTE },
       resolveWithin: { ms: 24 * HOUR },
       warnAt: 0.5,
+      remindEvery: HOUR,
       rules: ['red-gas-leak-to-street', 'gas-to-gas-company'],
     } satisfies DispatchDecision);
   });
@@ -114,7 +115,7 @@ describe('the shipped policy decides realistic alerts (policy evaluation from th
     const water: Situation = { deviceId: 'wm-0001', scenarioId: 'meter-offline', category: 'device', level: 'blue', at: wednesday('23:30') };
     expect(await policy.decide(facts(water))).toEqual({
       tier: 'grid', priority: 1, notify: [], department: 'property-management',
-      respondWithin: { ms: 48 * HOUR }, resolveWithin: { workingDays: 5 }, warnAt: 0.8, rules: ['device-offline-to-property'],
+      respondWithin: { ms: 48 * HOUR }, resolveWithin: { workingDays: 5 }, warnAt: 0.8, remindEvery: HOUR, rules: ['device-offline-to-property'],
     } satisfies DispatchDecision);
     // Higher priority wins the field both rules set (department); the SLA comes from the only rule setting it.
     const gas = await policy.decide(facts({ ...water, deviceId: 'gm-0001' }));
@@ -125,8 +126,8 @@ describe('the shipped policy decides realistic alerts (policy evaluation from th
   it('no rule matches: exactly the level\'s defaults, no department', async () => {
     for (const level of ['blue', 'yellow', 'orange', 'red'] as const) {
       const decision = await policy.decide(facts({ deviceId: 'wm-0002', scenarioId: 'elderly-no-water', category: 'elderly_care', level, at: wednesday('10:00') }));
-      const { tier, priority, notify, respondWithin, resolveWithin } = DEFAULT_DISPATCH_POLICY[level];
-      expect(decision).toEqual({ tier, priority, notify, respondWithin, resolveWithin, warnAt: 0.8, rules: [] });
+      const { tier, priority, notify, respondWithin, resolveWithin, remindEvery } = DEFAULT_DISPATCH_POLICY[level];
+      expect(decision).toEqual({ tier, priority, notify, respondWithin, resolveWithin, warnAt: 0.8, remindEvery, rules: [] });
       expect('department' in decision).toBe(false);
     }
   });

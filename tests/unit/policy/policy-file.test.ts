@@ -58,6 +58,11 @@ describe('the shipped policy file', () => {
     expect(offline.then).toEqual({ department: 'property-management', respondWithin: { ms: 48 * 3_600_000 }, resolveWithin: { workingDays: 5 } });
   });
 
+  it('reminds leadership hourly at the top of the ladder, at every level, as the built-in policy does', () => {
+    const policy = loadDispatchPolicyFile(FILE);
+    for (const level of ['blue', 'yellow', 'orange', 'red'] as const) expect([level, policy.defaults[level].remindEvery]).toEqual([level, 3_600_000]);
+  });
+
   it('is the same policy the demo runs (rules/demo/dispatch/policy.yaml)', () => {
     const { source: _shipped, rules: shippedRules, ...shipped } = loadDispatchPolicyFile(FILE);
     const { source: _demo, rules: demoRules, ...demo } = loadDispatchPolicyFile('rules/demo/dispatch/policy.yaml', { registry });
@@ -171,6 +176,20 @@ const BAD: BadCase[] = [
     field: 'rules[0].then.departement', lineOf: 'departement', message: /unknown field "departement".*did you mean "department"/,
   },
   {
+    what: 'a reminder interval that is not a duration', from: 'red:    { tier: street, priority: 4, notify: [leadership], respondWithin: 15m, resolveWithin: 24h }',
+    to: 'red:    { tier: street, priority: 4, notify: [leadership], respondWithin: 15m, resolveWithin: 24h, remindEvery: hourly }',
+    field: 'defaults.red.remindEvery', lineOf: 'remindEvery: hourly', message: /"hourly" is not a duration \(write a span such as 30m, 1h/,
+  },
+  {
+    what: 'a zero reminder interval (a reminder at every check)', from: 'red:    { tier: street, priority: 4, notify: [leadership], respondWithin: 15m, resolveWithin: 24h }',
+    to: 'red:    { tier: street, priority: 4, notify: [leadership], respondWithin: 15m, resolveWithin: 24h, remindEvery: 0m }',
+    field: 'defaults.red.remindEvery', lineOf: 'remindEvery: 0m', message: /must be longer than 0/,
+  },
+  {
+    what: 'a reminder interval set by a rule (it is per level)', from: 'then: { department: gas-company }', to: 'then: { department: gas-company, remindEvery: 30m }',
+    field: 'rules[0].then.remindEvery', lineOf: 'remindEvery: 30m', message: /unknown field "remindEvery"/,
+  },
+  {
     what: 'a missing level in defaults', from: '  red:    { tier: street, priority: 4, notify: [leadership], respondWithin: 15m, resolveWithin: 24h }\n', to: '',
     field: 'defaults.red', lineOf: 'defaults:', message: /is required/,
   },
@@ -269,5 +288,15 @@ describe('loadDispatchPolicyFile and validateAgainstRegistry', () => {
     const policy = loadDispatchPolicyFile(path);
     expect(policy.rules).toEqual([]);
     expect(policy.warnAt).toBe(0);
+  });
+});
+
+describe('reminders at the top of the supervision ladder (remindEvery)', () => {
+  it('are set per level, and 1 h where the file leaves them out', () => {
+    const text = BASE.replace('respondWithin: 15m, resolveWithin: 24h }', 'respondWithin: 15m, resolveWithin: 24h, remindEvery: 30m }');
+    const policy = parseDispatchPolicy(text, 'policy.yaml');
+    expect(policy.defaults.red.remindEvery).toBe(30 * 60_000);
+    expect(policy.defaults.orange.remindEvery).toBe(DEFAULT_DISPATCH_POLICY.orange.remindEvery);
+    expect(DEFAULT_DISPATCH_POLICY.orange.remindEvery).toBe(3_600_000);
   });
 });

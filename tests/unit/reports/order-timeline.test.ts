@@ -70,8 +70,8 @@ function gasLeakStory(): { order: DispatchOrder; alert: Alert } {
     createdAt: at('16:55'), updatedAt: at('19:00'),
     responseDueAt: at('17:55'), resolutionDueAt: Date.parse('2026-10-01T16:55:00+08:00'),
     acceptedAt: at('17:40'), resolvedAt: at('18:30'), closedAt: at('19:00'),
-    sla: { respondWithin: { ms: 30 * MIN }, resolveWithin: { ms: 24 * 60 * MIN }, warnAt: 0.8 },
-    warned: [at('17:25')],
+    sla: { respondWithin: { ms: 30 * MIN }, resolveWithin: { ms: 24 * 60 * MIN }, warnAt: 0.8, remindEvery: 60 * MIN },
+    warned: { response: at('17:25') },
     overdueCount: 1,
     supervision: [{ at: at('17:25'), deadline: 'response', dueAt: at('17:25'), from: 'grid', to: 'community', priority: 4, nextDueAt: at('17:55') }],
     history: [

@@ -40,7 +40,7 @@ describe('migration 4 (one place index on alerts) on a database of schema versio
     closeDatabase(v3);
 
     const db = openDatabase(file);
-    expect(schemaVersion(db)).toBe(4);
+    expect(schemaVersion(db)).toBe(MIGRATIONS.length);
     expect(indexesOf(db)).toEqual(['alerts_level', 'alerts_opened', 'alerts_place_path', 'alerts_scenario', 'alerts_status']);
     const alerts = new AlertRepository(db);
     // A new alert under an old path, and one under a new path.

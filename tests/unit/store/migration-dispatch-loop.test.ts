@@ -32,7 +32,7 @@ describe('migration 3 (dispatch closed loop) on a database from the engine core'
     const orders = new OrderRepository(db);
     const order = orders.get('o-old')!;
     expect(order).toMatchObject({
-      id: 'o-old', status: 'accepted', policyRules: [], warned: [], overdueCount: 0, supervision: [], rejectedBy: [],
+      id: 'o-old', status: 'accepted', policyRules: [], warned: {}, overdueCount: 0, supervision: [], rejectedBy: [],
       sla: { respondWithin: { ms: 2 * HOUR }, resolveWithin: { ms: 24 * HOUR }, warnAt: 0.8 },
     });
     expect(orders.countOpenForSubject('hh-1')).toBe(1);
