@@ -24,6 +24,8 @@ export function createBus(config: RiskwatchConfig['mqtt'], events: BusEvents): M
       url: config.broker,
       protocolVersion: config.protocolVersion as 4 | 5,
       clientId: config.clientId,
+      // The input subscription covers the whole prefix (input-filter.ts): not the engine's own output.
+      noLocal: true,
       ...(config.username ? { username: config.username, password: config.password } : {}),
       onHandlerError: (err) => events.onHandlerError(err as Error),
       onError: (err) => diag.busError(err as Error),

@@ -25,6 +25,13 @@ export interface ExternalBusOptions {
   clean?: boolean;
   /** QoS of the engine's subscriptions; default 1 (the broker queues them for a persistent session). */
   subscribeQos?: 0 | 1;
+  /**
+   * MQTT 5 only: subscriptions carry No Local, so the broker does not send this client's own
+   * publications back to it [MQTT-3.8.3-3]. The engine sets it: its input subscription covers the
+   * whole prefix, its own alerts and orders included. MQTT 3.1.1 has no such option; they come
+   * back and are recognised by topic. Default false.
+   */
+  noLocal?: boolean;
   /** MQTT 5 only: how long the broker keeps the session after a disconnect. Default 86 400 s. */
   sessionExpirySeconds?: number;
   /** Default 30 s. */
@@ -195,9 +202,10 @@ export class ExternalBus implements MessageBus {
     this.routes.push(route);
     this.deliverHeld(route);
     const qos = this.options.subscribeQos ?? DEFAULTS.subscribeQos;
+    const noLocal = this.options.noLocal === true && (this.options.protocolVersion ?? DEFAULTS.protocolVersion) === 5;
     try {
       await new Promise<void>((resolve, reject) => {
-        client.subscribe(filter, { qos }, (err) => {
+        client.subscribe(filter, noLocal ? { qos, nl: true } : { qos }, (err) => {
           if (!err) return resolve();
           const code = refusalCodeOf(err);
           reject(code === undefined ? err : ERR_SUBSCRIBE_REFUSED(filter, code));

@@ -4,7 +4,7 @@ import { configKeys, resolveConfig, type DeepPartial, type RiskwatchConfig } fro
 import { ERR_CONFIG_INVALID } from '../core/errors.js';
 
 /** Short flags of the public contract (ARCHITECTURE.md) besides the generic `--section-key` ones. */
-const FLAG_ALIASES: Record<string, string> = {
+export const FLAG_ALIASES: Readonly<Record<string, string>> = {
   broker: 'mqtt.broker',
 };
 

@@ -4,10 +4,23 @@ import { createEngine } from '../engine.js';
 import { replay, type ReplaySummary } from '../engine/replay.js';
 import { readRecording } from '../ingest/recording-reader.js';
 import { createLogger } from '../main.js';
+import { ERR_CONFIG_INVALID } from '../core/errors.js';
+import { asksForHelp, parseCommandLine, usageError } from './command-line.js';
+import { configArgs, configFlagHelp, configFlagOptions } from './config-flags.js';
 import { loadConfig } from './config-sources.js';
 import { withShippedDefaults } from './shipped-paths.js';
 
-export const REPLAY_USAGE = 'usage: riskwatch replay FILE [--drain 1h] [--data DIR] [--rules DIR] [--registry FILE]';
+export const REPLAY_HELP = [
+  'riskwatch replay — a recording through the whole engine on a virtual clock that follows its event time',
+  '',
+  'Usage: riskwatch replay FILE [--drain D] [flags]',
+  '',
+  '  FILE  an NDJSON recording, one {t, topic, payload} per line (riskwatch simulate --fast --out FILE)',
+  '',
+  'Writes to its own database (default --data data/replay), opens no ports and runs no HTTP API; prints a summary.',
+  '',
+  ...configFlagHelp([['--drain D', 'let the clock run on for D after the last message (e.g. 1h), so durations in progress fire']]),
+].join('\n');
 
 /**
  * `riskwatch replay FILE`: an NDJSON recording (`riskwatch simulate --fast`) through the whole
@@ -18,15 +31,20 @@ export const REPLAY_USAGE = 'usage: riskwatch replay FILE [--drain 1h] [--data D
  * fire).
  */
 export async function replayCommand(args: string[]): Promise<ReplaySummary | undefined> {
-  const { drainMs, rest: configArgs } = takeDrain(args);
-  const base = { data: 'data/replay', http: { enabled: false }, mqtt: { port: 0, host: '127.0.0.1' }, log: { level: 'warn' } };
-  const { config: loaded, rest } = loadConfig(configArgs, process.env, base);
-  const [file, ...extra] = rest;
-  if (!file || extra.length > 0) {
-    console.error(REPLAY_USAGE);
-    process.exitCode = 2;
+  // Help before anything is read: not a recording named `--help`.
+  if (asksForHelp(args)) {
+    console.log(REPLAY_HELP);
     return undefined;
   }
+  const { values, positionals } = parseCommandLine('replay', args, { ...configFlagOptions(), drain: { type: 'string' } }, 1);
+  const [file] = positionals;
+  if (file === undefined) throw usageError('replay', 'needs the recording FILE');
+  const drainMs = values.drain === undefined ? undefined : drainDuration(values.drain as string);
+  // No periodic model-state checkpoints: on a clock that runs days in seconds, one every 5 s of
+  // event time would write nearly every reading (2.6× slower, bench/replay.ts), and a replay that
+  // crashes is run again. The stop writes the state once, at the end.
+  const base = { data: 'data/replay', http: { enabled: false }, mqtt: { port: 0, host: '127.0.0.1' }, checkpoint: { interval: '0s' }, log: { level: 'warn' } };
+  const { config: loaded } = loadConfig(configArgs(values), process.env, base);
   const config = withShippedDefaults(loaded);
   const recording = readRecording(file);
   const first = await recording.first();
@@ -53,18 +71,10 @@ export async function replayCommand(args: string[]): Promise<ReplaySummary | und
   }
 }
 
-function takeDrain(args: string[]): { drainMs?: number; rest: string[] } {
-  const rest: string[] = [];
-  let drainMs: number | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '--drain' || arg.startsWith('--drain=')) {
-      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[++i];
-      if (!value) throw new Error('--drain needs a duration, e.g. 1h');
-      drainMs = parseDuration(value);
-    } else {
-      rest.push(arg);
-    }
+function drainDuration(text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    throw ERR_CONFIG_INVALID(`--drain: ${(err as Error).message}`);
   }
-  return drainMs === undefined ? { rest } : { drainMs, rest };
 }

@@ -13,6 +13,7 @@ import { writeLabels, writeRecording } from '../../simulators/recording-writer.j
 import { parseSeed } from '../../simulators/random.js';
 import { DEFAULT_BATCH_EVERY_MS, simulate, type SimulationOptions } from '../../simulators/simulation.js';
 import { withShippedDefaults } from './shipped-paths.js';
+import { asksForHelp, parseCommandLine, type FlagOptions } from './command-line.js';
 import { DEFAULT_CONFIG } from '../core/config.js';
 
 export const SIMULATE_HELP = `riskwatch simulate — a simulated fleet with injected incidents
@@ -41,6 +42,7 @@ Output:
   --out FILE            the recording (fast mode), one {t, topic, payload} per line
   --labels FILE         the injected incidents, one label per line
   --rate N              live: messages per second (default 1000)
+  -h, --help            this help
 `;
 
 /** Fast mode's default start: a fixed Monday, so a recording depends on the flags alone. */
@@ -67,23 +69,19 @@ const OPTIONS = {
   incidents: { type: 'string' },
   timeline: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
-} as const;
+} as const satisfies FlagOptions;
 
 /**
  * `riskwatch simulate`: flags → fleet, incidents, simulation → a recording file or a live broker.
  * The CLI is the process edge: it reads the wall clock for "now" (live mode) and prints progress.
  */
 export async function runSimulate(args: string[], out: SimulateOutput = terminalOutput()): Promise<void> {
-  let values: ReturnType<typeof parse>;
-  try {
-    values = parse(args);
-  } catch (err) {
-    throw ERR_CONFIG_INVALID(`simulate: ${(err as Error).message} (see riskwatch simulate --help)`);
-  }
-  if (values.help) {
+  if (asksForHelp(args)) {
     out.log(SIMULATE_HELP);
     return;
   }
+  // An unknown flag or a missing value is a usage error (exit 2); a value that makes no sense is ERR_CONFIG_INVALID below.
+  const values = parse(args);
   const fast = values.fast === true;
   if (fast === (values.url !== undefined)) throw ERR_CONFIG_INVALID('simulate: give either --fast --out FILE or --url mqtt://HOST:PORT');
   if (fast && values.out === undefined) throw ERR_CONFIG_INVALID('simulate --fast needs --out FILE');
@@ -178,8 +176,11 @@ function terminalOutput(): SimulateOutput {
 }
 
 function parse(args: string[]) {
-  return parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  return parseCommandLine('simulate', args, OPTIONS, 0).values as ParsedArgs<typeof OPTIONS>;
 }
+
+/** What node:util parseArgs gives for `options`, typed by them (parseCommandLine returns it untyped). */
+type ParsedArgs<O extends FlagOptions> = ReturnType<typeof parseArgs<{ options: O; strict: true }>>['values'];
 
 type Flags = ReturnType<typeof parse>;
 

@@ -16,8 +16,14 @@ export type { DeadOutboxEntry as DeadDelivery } from './outbox.js';
 
 /** Monotonic counters of a running engine, reported by /health (and read by the benchmarks). */
 export interface EngineCounters {
+  /** Messages taken by ingest: telemetry and anything else under the topic prefix that is not a status report or the engine's own. */
   messages: number;
+  /** ... of which became readings (`messages` = `accepted` + `rejected`). */
+  accepted: number;
+  /** ... of which were dead-lettered, each with one reason. */
   rejected: number;
+  /** Messages outside the topic prefix: not the engine's, counted and dropped. */
+  ignored: number;
   detections: number;
   alertEvents: number;
   alertsSuppressed: number;

@@ -24,6 +24,8 @@ export interface Diagnostics {
   alertSuppressed(scenarioId: string, key: string, reason: 'cooldown'): void;
   orderChanged(order: DispatchOrder, change: string): void;
   readingRejected(code: string, topic: string, message: string): void;
+  /** A message outside the topic prefix reached the input subscription (counted as `ignored`). */
+  messageIgnored(topic: string): void;
   publishFailed(topic: string, err: Error): void;
   busConnection(url: string, connected: boolean): void;
   publishDenied(clientId: string | null, topic: string, reason: string): void;
@@ -57,6 +59,8 @@ export function createDiagnostics(logger: Logger): Diagnostics {
       ),
     // Debug, not warn: a flood of garbage must not turn into a flood of log lines (it is counted instead).
     readingRejected: (code, topic, message) => ingest.debug({ code, topic }, message),
+    // Debug for the same reason: other applications on the embedded broker may be chatty.
+    messageIgnored: (topic) => ingest.debug({ topic }, 'message outside the topic prefix ignored'),
     dispatchPolicyLoaded: (source, rules) => dispatch.info({ source, rules }, 'dispatch policy loaded'),
     // Endpoints are logged without their query string: it may carry an access token.
     webhookAttemptFailed: (url, err) => sinks.warn({ endpoint: endpointOf(url), err: err.message }, 'webhook delivery failed, will retry'),

@@ -49,6 +49,8 @@ export const ERR_CLOCK_SKEW = defineError('ERR_CLOCK_SKEW', 'reading time %s is 
 
 // --- configuration, scenarios, registry ------------------------------------------------------
 export const ERR_CONFIG_INVALID = defineError('ERR_CONFIG_INVALID', 'configuration: %s', 400);
+/** A command line the CLI cannot read (unknown flag, missing value or argument): exit code 2, as usage errors conventionally are. */
+export const ERR_CLI_USAGE = defineError('ERR_CLI_USAGE', '%s: %s (see %s --help)', 400);
 export const ERR_SCENARIO_INVALID = defineError('ERR_SCENARIO_INVALID', 'scenario %s: %s', 400);
 export const ERR_REGISTRY_INVALID = defineError('ERR_REGISTRY_INVALID', 'registry %s: %s', 400);
 /** A dispatch policy file that does not validate; the running policy stays in force. */

@@ -1,6 +1,8 @@
 import type { Level } from '../contracts/level.js';
 import type { Tier } from '../contracts/registry.js';
 import { ERR_BUS_TOPIC_INVALID } from './errors.js';
+import { isLevel } from './levels.js';
+import { TIERS } from './tiers.js';
 
 /**
  * The public topic contract (ARCHITECTURE.md "Public contract"), under a configurable prefix:
@@ -17,7 +19,7 @@ import { ERR_BUS_TOPIC_INVALID } from './errors.js';
  * (`a/b` → `a%2Fb`): the mapping is reversible, so two ids never share a topic. An order id that is
  * literally `status` is written `%73tatus`, so `{prefix}/orders/{tier}/status` can never be
  * mistaken for a status update of an order named after a tier. Telemetry topics are parsed in
- * `ingest/`; this file only builds them.
+ * `ingest/`; this file builds the topics and says which kind an incoming one is (`inputTopicKind`).
  */
 export const DEFAULT_TOPIC_PREFIX = 'rw';
 
@@ -125,6 +127,53 @@ export function orderStatusIdEnd(topic: string, start: number): number {
   if (slash <= start) return -1;
   if (topic.length !== slash + 1 + STATUS.length || !topic.startsWith(STATUS, slash + 1)) return -1;
   return slash;
+}
+
+/**
+ * What a message that reaches the engine's input subscription is, by its topic alone:
+ *
+ * - `telemetry`: in `{prefix}/telemetry[/...]`. Ingest takes it; whether it is exactly
+ *   `{prefix}/telemetry/{deviceId}` is ingest's to judge (ERR_TOPIC_INVALID, dead letter `bad_topic`).
+ * - `status`: exactly `{prefix}/orders/{orderId}/status`, a dispatch system's report.
+ * - `engine-output`: one of the shapes the engine itself publishes (alerts, orders, overdue
+ *   notices, dead letters). It comes back because the input subscription covers the whole prefix;
+ *   it is never input — dead-lettering a dead letter would feed itself forever.
+ * - `unknown`: anything else under the prefix (`rw/foo`, `rw/telemetryx/…`, `rw/orders/a/b/status`):
+ *   a mistake an installer must see, so ingest dead-letters it as `bad_topic` too.
+ * - `outside`: not under the prefix at all; counted as ignored, nothing else.
+ */
+export type InputTopicKind = 'telemetry' | 'status' | 'engine-output' | 'unknown' | 'outside';
+
+export function inputTopicKind(topic: string, prefix: string): InputTopicKind {
+  if (!isUnderPrefix(topic, prefix)) return 'outside';
+  const at = prefix.length + 1;
+  // Telemetry first: it is nearly every message, and this costs two string compares.
+  if (isLevelAt(topic, at, 'telemetry')) return 'telemetry';
+  const start = orderStatusIdStart(topic, prefix);
+  if (start >= 0 && orderStatusIdEnd(topic, start) >= 0) return 'status';
+  return isEngineOutput(topic.slice(at).split('/')) ? 'engine-output' : 'unknown';
+}
+
+/**
+ * The levels after the prefix match a topic the builders above produce: `alerts/{level}/{scenarioId}`,
+ * `orders/{tier}/{orderId}`, `orders/{orderId}/overdue`, `deadletter/{reason}`. Exact shapes, not
+ * whole trees, so that `rw/alerts` or `rw/orders/x` sent by mistake to an external broker (which
+ * does not refuse them as the embedded one does) is still reported as a bad topic.
+ */
+function isEngineOutput(levels: readonly string[]): boolean {
+  if (levels.some((level) => level.length === 0)) return false;
+  const [tree, first, second] = levels;
+  switch (tree) {
+    case 'alerts':
+      return levels.length === 3 && isLevel(first);
+    case 'orders':
+      // `orders/{tier}/status` never comes from the engine: `orderTopic` writes that id `%73tatus`.
+      return levels.length === 3 && ((TIERS as readonly string[]).includes(first!) ? second !== STATUS : second === 'overdue');
+    case 'deadletter':
+      return levels.length === 2;
+    default:
+      return false;
+  }
 }
 
 /** True when `topic` is `{prefix}` followed by at least a `/` — i.e. lies in the prefix's tree. */

@@ -90,7 +90,11 @@ export class Pipeline {
     }, registry);
     this.subscription = this.raw$
       .pipe(
-        ingestTelemetry(decoder, (raw, err) => hooks.onReject({ topic: raw.topic, payload: raw.payload, receivedAt: raw.receivedAt }, err)),
+        ingestTelemetry(
+          decoder,
+          (raw, err) => hooks.onReject({ topic: raw.topic, payload: raw.payload, receivedAt: raw.receivedAt }, err),
+          () => counters.accepted++,
+        ),
         detectRisks(this.compiled, this.modelOutput, (err) => hooks.onStageFailed('detect', err)),
       )
       .subscribe((detection) => {

@@ -8,14 +8,18 @@ import type { TelemetryDecoder } from './telemetry-decoder.js';
  * Raw messages in, enriched readings out. A message the decoder rejects goes to `onReject` and the
  * stream carries on: input never errors or completes the pipeline. A non-coded exception from the
  * decoder is a bug, not bad input, so it is reported as ERR_PIPELINE_STAGE (stage `ingest`,
- * dead-letter reason `internal`) rather than dressed up as a malformed payload.
+ * dead-letter reason `internal`) rather than dressed up as a malformed payload. Every message ends
+ * in exactly one of `onAccept` (before its readings go downstream) and `onReject`, so the two
+ * counts add up to the messages taken.
  *
  * Written as one Observable rather than `mergeMap` per message: no inner subscription, no closure
- * per message. `onReject` must not throw; errors of downstream subscribers are not caught here.
+ * per message. `onReject` and `onAccept` must not throw; errors of downstream subscribers are not
+ * caught here.
  */
 export function ingestTelemetry(
   decoder: TelemetryDecoder,
   onReject: (raw: RawMessage, err: RiskwatchError) => void,
+  onAccept: () => void = noop,
 ): OperatorFunction<RawMessage, EnrichedReading> {
   // One reading per message, the usual case, comes without an array around it.
   const decode = decoder.decodeMessage === undefined ? (raw: RawMessage) => decoder.decode(raw) : (raw: RawMessage) => decoder.decodeMessage!(raw);
@@ -30,6 +34,7 @@ export function ingestTelemetry(
             onReject(raw, asCodedError(err));
             return;
           }
+          onAccept();
           if (!Array.isArray(readings)) subscriber.next(readings);
           else for (let i = 0; i < readings.length; i++) subscriber.next(readings[i]!);
         },
@@ -42,6 +47,8 @@ export function ingestTelemetry(
       }),
     );
 }
+
+const noop = (): void => {};
 
 function asCodedError(err: unknown): RiskwatchError {
   if (isRiskwatchError(err)) return err;

@@ -1,12 +1,27 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 
-/** The shipped command as users run it: the built bin in its own process, real ports, real signals. */
-export function riskwatch(args: string[]): { child: ChildProcess; output: () => string } {
+const BIN = resolve('bin/riskwatch.js');
+
+/**
+ * The shipped command as users run it: the built bin in its own process, real ports, real signals.
+ * `output` is stdout and stderr as they interleaved; `stdout` and `stderr` each alone. `cwd`: run
+ * it from another directory (default: the repository).
+ */
+export function riskwatch(args: string[], options: { cwd?: string } = {}): { child: ChildProcess; output: () => string; stdout: () => string; stderr: () => string } {
   let output = '';
-  const child = spawn(process.execPath, ['bin/riskwatch.js', ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d) => (output += String(d)));
-  child.stderr!.on('data', (d) => (output += String(d)));
-  return { child, output: () => output };
+  let stdout = '';
+  let stderr = '';
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout!.on('data', (d) => {
+    output += String(d);
+    stdout += String(d);
+  });
+  child.stderr!.on('data', (d) => {
+    output += String(d);
+    stderr += String(d);
+  });
+  return { child, output: () => output, stdout: () => stdout, stderr: () => stderr };
 }
 
 /**

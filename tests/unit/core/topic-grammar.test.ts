@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { engineTopicsReserved } from '../../../src/broker/broker-hooks.js';
+import { inputFilter } from '../../../src/broker/input-filter.js';
 import { isValidTopicFilter, matchesTopicFilter, matchingPart } from '../../../src/broker/topic-filter.js';
+import { LEVELS } from '../../../src/contracts/level.js';
+import { TIERS } from '../../../src/core/tiers.js';
 import {
   alertTopic,
   deadLetterTopic,
   decodeTopicSegment,
   encodeTopicSegment,
+  inputTopicKind,
+  orderOverdueTopic,
   orderStatusFilter,
   orderStatusTopic,
   orderTopic,
@@ -181,5 +186,64 @@ describe('engineTopicsReserved (the default authorizePublish policy)', () => {
     expect(engineTopicsReserved(null, 'city/rw/alerts/red/x', 'city/rw')).toBe('engine-topic');
     expect(engineTopicsReserved(null, 'rw/alerts/red/x', 'city/rw')).toBeNull();
     expect(engineTopicsReserved(null, 'city/rw/orders/o1/status', 'city/rw')).toBeNull();
+  });
+});
+
+describe('inputTopicKind: what a message on the input subscription is', () => {
+  it.each([
+    ['rw/telemetry/gd-0002', 'telemetry'],
+    // Defect 4 of issue 10: these vanished. Telemetry-tree mistakes go to ingest, which refuses the topic.
+    ['rw/telemetry/a/b', 'telemetry'],
+    ['rw/telemetry/gd-0002/extra', 'telemetry'],
+    ['rw/telemetry/', 'telemetry'],
+    ['rw/telemetry', 'telemetry'],
+    ['rw/telemetryx/gd-0002', 'unknown'],
+    ['rw/foo', 'unknown'],
+    ['rw/', 'unknown'],
+    ['rw//telemetry/x', 'unknown'],
+    ['rw/alerts', 'unknown'],
+    ['rw/alerts/purple/gas', 'unknown'],
+    ['rw/alerts/red/gas/extra', 'unknown'],
+    ['rw/orders/o1', 'unknown'],
+    ['rw/orders/a/b/status', 'unknown'],
+    ['rw/orders//status', 'unknown'],
+    ['rw/orders/o1/statusx', 'unknown'],
+    ['rw/deadletter', 'unknown'],
+    ['rw/deadletter/', 'unknown'],
+    ['rw/deadletter/bad_topic/x', 'unknown'],
+    ['rw/orders/o1/status', 'status'],
+    ['rw/orders/grid/status', 'status'], // an order whose id is "grid": the engine never writes `status` as an id
+    ['rw/alerts/red/gas-concentration', 'engine-output'],
+    ['rw/orders/community/o1', 'engine-output'],
+    ['rw/orders/o1/overdue', 'engine-output'],
+    ['rw/deadletter/bad_topic', 'engine-output'],
+    ['other/telemetry/gd-0002', 'outside'],
+    ['rwx/telemetry/gd-0002', 'outside'],
+    ['rw', 'outside'],
+    ['', 'outside'],
+    ['$SYS/broker/uptime', 'outside'],
+  ])('%j is %s', (topic, kind) => {
+    expect(inputTopicKind(topic, 'rw')).toBe(kind);
+  });
+
+  it('knows every topic the engine builds as its own output, under any prefix', () => {
+    for (const prefix of ['rw', 'city/rw']) {
+      for (const level of LEVELS) expect(inputTopicKind(alertTopic(prefix, level, 'a/b#c'), prefix)).toBe('engine-output');
+      for (const tier of TIERS) {
+        for (const id of ['o1', 'status', 'overdue', 'x/y']) expect(inputTopicKind(orderTopic(prefix, tier, id), prefix), `${tier} ${id}`).toBe('engine-output');
+      }
+      expect(inputTopicKind(orderOverdueTopic(prefix, 'o/1'), prefix)).toBe('engine-output');
+      expect(inputTopicKind(deadLetterTopic(prefix, 'bad_topic'), prefix)).toBe('engine-output');
+      expect(inputTopicKind(orderStatusTopic(prefix, 'o/1'), prefix)).toBe('status');
+      expect(inputTopicKind(telemetryTopic(prefix, 'a/b'), prefix)).toBe('telemetry');
+    }
+    expect(inputTopicKind('city/rw/foo', 'city/rw')).toBe('unknown');
+    expect(inputTopicKind('rw/telemetry/x', 'city/rw')).toBe('outside');
+  });
+
+  it('subscribes to everything on the embedded broker and to the prefix only on an external one', () => {
+    expect(inputFilter('embedded', 'rw')).toBe('#');
+    expect(inputFilter('external', 'city/rw')).toBe('city/rw/#');
+    for (const topic of ['rw/telemetry/a/b', 'rw/foo', 'rw/orders/o1/status']) expect(matchesTopicFilter(inputFilter('external', 'rw'), topic)).toBe(true);
   });
 });
