@@ -54,7 +54,7 @@ export function settledHeap(): number {
 }
 
 /** The repository root: where package.json is, from bench/ (tsx) or dist/bench/ (built). */
-function packageRoot(): string {
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 4; i++) {
     try {

@@ -56,7 +56,8 @@ export async function runDetectionBenchmark(options: DetectionBenchOptions) {
 
   const dataDir = mkdtempSync(join(tmpdir(), 'rw-bench-detection-'));
   const clock = new ManualScheduler(window.startMs);
-  const config = resolveConfig({ mqtt: { port: 0, host: '127.0.0.1' }, http: { enabled: false }, data: dataDir, rules: 'rules', log: { level: 'warn' } });
+  // A replay needs no crash checkpoints (see src/cli/replay.ts).
+  const config = resolveConfig({ mqtt: { port: 0, host: '127.0.0.1' }, http: { enabled: false }, data: dataDir, rules: 'rules', checkpoint: { interval: '0s' }, log: { level: 'warn' } });
   const engine = createEngine(config, { registry, scheduler: clock, logger: pino({ level: 'warn' }) });
   await engine.start();
   const alerts: Alert[] = [];

@@ -147,8 +147,9 @@ export async function runReplayBenchmark(options: ReplayBenchOptions) {
     );
     const generateSeconds = (performance.now() - generateStarted) / 1000;
     const { messages, readings } = written;
+    // As `riskwatch replay` runs it: no periodic checkpoints on a virtual clock (src/cli/replay.ts).
     const config = (data: string) =>
-      resolveConfig({ mqtt: { port: 0, host: '127.0.0.1' }, http: { enabled: false }, data, rules: 'rules', log: { level: 'warn' } });
+      resolveConfig({ mqtt: { port: 0, host: '127.0.0.1' }, http: { enabled: false }, data, rules: 'rules', checkpoint: { interval: '0s' }, log: { level: 'warn' } });
 
     // 2. The stages, round after round.
     const heapBefore = settledHeap();

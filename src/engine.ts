@@ -2,18 +2,19 @@ import { EventEmitter } from 'node:events';
 import { asyncScheduler } from 'rxjs';
 import { pino, type Logger } from 'pino';
 import type { AlertEvent } from './contracts/alert.js';
-import type { MessageBus } from './contracts/bus.js';
+import type { MessageBus, MessageHandler } from './contracts/bus.js';
 import type { Change } from './contracts/change.js';
 import type { Scheduler } from './contracts/clock.js';
 import type { EngineApi, EngineCounters, HealthReport, OrderStatusUpdate } from './contracts/engine-api.js';
 import type { DispatchOrder } from './contracts/order.js';
+import type { DeviceContext } from './contracts/registry.js';
 import type { Scenario } from './contracts/scenario.js';
 import type { Sink } from './contracts/sink.js';
-import type { RiskwatchConfig } from './core/config.js';
+import { durationMs, type RiskwatchConfig } from './core/config.js';
 import { createDiagnostics, type Diagnostics } from './core/diagnostics.js';
 import { ERR_PIPELINE_STAGE, isRiskwatchError } from './core/errors.js';
-import { orderStatusFilter, telemetryFilter } from './core/topics.js';
 import { createBus, embeddedPort } from './broker/create-bus.js';
+import { inputFilter } from './broker/input-filter.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { DispatchPolicyEngine } from './policy/policy-engine.js';
 import { DeadLetterStore } from './ingest/dead-letters.js';
@@ -27,13 +28,16 @@ import { OrderLogSink } from './sinks/order-log-sink.js';
 import { openStore, type Store } from './store/store.js';
 import { GroupCommit } from './engine/group-commit.js';
 import { loadKnowledge, loadPolicyFile } from './engine/knowledge.js';
-import { restoreModelStates, saveModelStates } from './engine/model-states.js';
+import { ModelCheckpointer, type CheckpointStats } from './engine/model-checkpointer.js';
+import { restoreModelStates } from './engine/model-states.js';
+import { RegistryWatch } from './engine/registry-watch.js';
 import { orderBook } from './engine/order-book.js';
 import { Pipeline } from './engine/pipeline.js';
 import { createCounters } from './engine/counters.js';
 import { healthReport } from './engine/health.js';
 import type { EngineDeps, EngineEvents } from './engine/engine-deps.js';
 import { Rejections } from './engine/rejections.js';
+import { routeInput } from './engine/input-routes.js';
 
 export type { EngineDeps, EngineEvents } from './engine/engine-deps.js';
 export type { EngineCounters } from './contracts/engine-api.js';
@@ -69,6 +73,14 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   private dispatcher!: Dispatcher;
   private queries!: EngineQueries;
   private readonly pipeline: Pipeline;
+  private checkpoints: ModelCheckpointer | undefined;
+  private registryWatch: RegistryWatch | undefined;
+  /**
+   * Every message of the input subscription, as the bus delivers it: routed by topic to ingest, the
+   * status handler or the `ignored` count (engine/input-routes.ts). Tests and the ingest fuzzer
+   * call it to take the same path without a socket.
+   */
+  readonly receive: MessageHandler;
 
   constructor(readonly config: RiskwatchConfig, private readonly deps: EngineDeps = {}) {
     super();
@@ -82,6 +94,10 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
       bus: () => (config.deadLetters.publish ? this.bus : undefined), onDeadLetter: (entry) => this.emit('deadletter', entry),
     });
     this.pipeline = new Pipeline(this.scheduler, this.counters, this.diag);
+    this.receive = routeInput({
+      prefix: this.prefix, counters: this.counters, diag: this.diag,
+      ingest: (topic, payload) => this.ingest(topic, payload), status: (topic, payload) => this.onStatusMessage(topic, payload),
+    });
   }
 
   get registry(): Registry {
@@ -117,17 +133,25 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     });
     this.pipeline.alerts.restore(store.alerts.findOpen());
     this.queries = new EngineQueries({ alerts: store.alerts, orders: store.orders, outbox: store.outbox, stats: store, registry });
-    // 3. The pipeline, with the model state of a graceful stop restored before any reading.
-    const restoredKeys = restoreModelStates(this.pipeline.compiled, store, (id) => registry.context(id));
+    // 3. The pipeline, with the model state of the last checkpoint restored before any reading
+    //    (verdicts following the alerts just restored), and every registry device watched for silence.
+    const compiled = this.pipeline.compiled;
+    const restoredKeys = restoreModelStates(compiled, store, (id) => registry.context(id), this.pipeline.alerts.openAlerts());
+    this.registryWatch = new RegistryWatch({ compiled, devices: registryContexts(registry), since: scheduler.now(), now: () => scheduler.now() });
+    this.registryWatch.start();
+    this.checkpoints = new ModelCheckpointer({
+      models: compiled.map((c) => ({ scenarioId: c.scenario.id, model: c.model })), store, scheduler,
+      intervalMs: durationMs(config.checkpoint.interval), onError: (err) => this.stageFailed('checkpoint', err),
+    });
     // 4. Sources last.
     try {
       await this.bus.open();
       for (const sink of this.sinks) sink.start();
-      await this.bus.subscribe(telemetryFilter(this.prefix), (topic, payload) => this.ingest(topic, payload));
-      await this.bus.subscribe(orderStatusFilter(this.prefix), (topic, payload) => this.onStatusMessage(topic, payload));
+      await this.bus.subscribe(inputFilter(this.bus.kind, this.prefix), this.receive);
     } catch (err) {
       // A port in use or an unreachable broker: leave nothing half-open behind.
       for (const sink of this.sinks) sink.stop();
+      this.registryWatch.stop();
       this.dispatcher.dispose();
       this.pipeline.dispose();
       await this.bus.close().catch(() => undefined);
@@ -136,6 +160,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     }
     this.startedAt = scheduler.now();
     this.running = true;
+    this.checkpoints.start();
     const mqttPort = embeddedPort(this.bus);
     diag.engineStarted({
       broker: this.bus.kind === 'external' ? config.mqtt.broker : 'embedded', ...(mqttPort !== undefined ? { mqttPort } : {}),
@@ -155,7 +180,8 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     await this.bus.close(); // no more input; an external bus waits briefly for outstanding PUBACKs
     await Promise.all(this.sinks.map((sink) => sink.whenIdle()));
     await this.settle();
-    const snapshotKeys = saveModelStates(this.pipeline.compiled, this.store, this.scheduler.now());
+    this.registryWatch!.stop();
+    const snapshotKeys = this.checkpoints!.stop(); // what changed since the last checkpoint
     this.pipeline.dispose();
     await this.settle(); // what arrived while the bus closed
     this.store.close();
@@ -163,7 +189,7 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
     this.diag.engineStopped(snapshotKeys);
   }
 
-  /** Feeds one MQTT message into the pipeline (the bus calls this; so can replay and tests). */
+  /** Feeds one message into ingest, whatever its topic (`receive` routes here; so do replay and tests). */
   ingest(topic: string, payload: Buffer): void {
     this.counters.messages++;
     this.pipeline.push(topic, payload);
@@ -177,6 +203,27 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   ingestRange(topic: string, recorded: RecordedTopic | undefined, bytes: Buffer, from: number, to: number): void {
     this.counters.messages++;
     this.pipeline.pushRange(topic, recorded, bytes, from, to);
+  }
+
+  /**
+   * Writes every model key changed so far now, instead of at the next checkpoint; resolves with the
+   * keys written. For tests that look at what a crash would leave behind.
+   */
+  checkpointModels(): Promise<number> {
+    return this.checkpoints?.checkpointNow() ?? Promise.resolve(0);
+  }
+
+  /**
+   * Resolves once every registry device is watched for silence: `start()` hands them to the
+   * models in slices, a large registry finishing a few seconds after the start (engine/registry-watch.ts).
+   */
+  registryWatched(): Promise<void> {
+    return this.registryWatch?.done ?? Promise.resolve();
+  }
+
+  /** What the model-state checkpoints have written so far (health, benchmarks). */
+  get checkpointStats(): Readonly<CheckpointStats> | undefined {
+    return this.checkpoints?.stats;
   }
 
   /** Commits now what the current burst decided; for replay and tests that read the store right after. */
@@ -280,6 +327,14 @@ export class Engine extends EventEmitter<EngineEvents> implements EngineApi {
   private stageFailed(stage: string, err: Error): void {
     this.counters.stageErrors++;
     this.diag.stageFailed(stage, isRiskwatchError(err) ? err : ERR_PIPELINE_STAGE(stage, err.message));
+  }
+}
+
+/** Every device's enrichment context, one at a time. */
+function* registryContexts(registry: Registry): Generator<DeviceContext> {
+  for (const device of registry.devices()) {
+    const ctx = registry.context(device.id);
+    if (ctx) yield ctx;
   }
 }
 

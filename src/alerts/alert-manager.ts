@@ -17,6 +17,11 @@ interface AlertSlot extends TimerEntry {
   changes: number[];
   /** While flapping: the verdict we are holding back (a clear or a de-escalation). */
   held?: Detection;
+  /**
+   * While closed: the newest verdict the cooldown suppressed. Models report only changes, so a
+   * condition that persists would never be reported again: it opens when the cooldown ends.
+   */
+  deferred?: Detection;
 }
 
 export interface AlertManagerOptions {
@@ -38,7 +43,9 @@ const HISTORY_LIMIT = 100;
  * - hysteresis lives in the models (reset conditions); here a verdict is taken as final;
  * - cooldown: after a clear, a new verdict at or below the cleared alert's peak within
  *   `alert.cooldownMs` is suppressed (counted); a higher level always breaks through, and so does
- *   red: a gas leak that returns two minutes after clearing is a new emergency, not noise;
+ *   red: a gas leak that returns two minutes after clearing is a new emergency, not noise. A
+ *   suppressed verdict still standing when the cooldown ends opens then: cooldown delays, never
+ *   silences. De-escalation is not a clear: no cooldown applies to it;
  * - flapping guard: with `maxChanges` changes inside `windowMs`, clears and de-escalations are held
  *   back (the alert stays open at its level, flagged `flapping`) until the window passes quietly;
  *   escalations are never held — a rising risk is always announced.
@@ -50,7 +57,10 @@ export class AlertManager {
 
   constructor(private readonly options: AlertManagerOptions) {
     this.newId = options.newId ?? timeOrderedIds(() => options.scheduler.now());
-    this.timers = new TimerQueue<AlertSlot>(options.scheduler, (slot, now) => this.releaseHeld(slot, now));
+    // One timer per slot: while open it releases a verdict held back by the flapping guard, while
+    // closed it opens a verdict deferred by the cooldown.
+    this.timers = new TimerQueue<AlertSlot>(options.scheduler, (slot, now) =>
+      slot.open ? this.releaseHeld(slot, now) : this.openDeferred(slot, now));
   }
 
   /** Re-adopts alerts that were open when the engine stopped, so nothing is opened twice. */
@@ -79,7 +89,11 @@ export class AlertManager {
     if (!scenario) return undefined;
     const existing = this.slots.get(slotKeyOf(detection.scenarioId, detection.key));
     if (detection.verdict === 'ok') {
-      if (!existing?.open) return undefined; // nothing open: an ok is the normal case, cost one Map lookup
+      if (!existing?.open) {
+        // Nothing open: an ok is the normal case, cost one Map lookup.
+        if (existing?.deferred) this.forgetDeferred(existing);
+        return undefined;
+      }
       return this.lower(existing, detection, scenario);
     }
     const slot = existing ?? this.slot(detection.scenarioId, detection.key);
@@ -89,6 +103,8 @@ export class AlertManager {
     if (!open) {
       const cleared = slot.lastCleared;
       if (cleared && level !== 'red' && now - cleared.at < scenario.alert.cooldownMs && !isHigher(level, cleared.peak)) {
+        slot.deferred = detection;
+        this.timers.arm(slot, cleared.at + scenario.alert.cooldownMs);
         this.options.onSuppressed?.(scenario.id, detection.key);
         return undefined;
       }
@@ -163,6 +179,7 @@ export class AlertManager {
     if (ctx.street) alert.streetId = ctx.street.id;
     slot.open = alert;
     slot.held = undefined;
+    if (slot.deferred) this.forgetDeferred(slot);
     this.recordChange(slot, scenario, now);
     return { type: 'opened', alert, to: level, at: now };
   }
@@ -212,6 +229,20 @@ export class AlertManager {
     if (maxChanges <= 0) return false;
     const recent = slot.changes.filter((t) => now - t <= windowMs).length;
     return recent >= maxChanges;
+  }
+
+  private forgetDeferred(slot: AlertSlot): void {
+    slot.deferred = undefined;
+    this.timers.disarm(slot);
+  }
+
+  /** The cooldown ended and the suppressed verdict still stands (no ok since): the alert opens now. */
+  private openDeferred(slot: AlertSlot, now: number): void {
+    const deferred = slot.deferred;
+    const scenario = this.options.scenario(slot.scenarioId);
+    slot.deferred = undefined;
+    if (!deferred || !scenario) return;
+    this.options.onTimedEvent?.(this.openAlert(slot, { ...deferred, detectedAt: now }, scenario));
   }
 
   /** The flapping window passed with no further change: apply the verdict we held back. */

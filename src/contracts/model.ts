@@ -1,12 +1,30 @@
 import type { Scheduler } from './clock.js';
 import type { Detection } from './detection.js';
+import type { Level } from './level.js';
 import type { DeviceContext, EnrichedReading } from './registry.js';
 import type { ModelKind, ModelParameters, ScenarioOf } from './scenario.js';
 
-/** One key's state in plain JSON, to carry a model across a graceful restart. */
+/**
+ * One key's state in plain JSON: what a checkpoint writes and a restart reads back. `state.verdict`
+ * is the key's verdict ('ok', a level, or null while undecided); a restore settles it against the
+ * alerts open in the store.
+ */
 export interface SnapshotEntry {
   key: string;
   state: Record<string, unknown>;
+}
+
+/**
+ * The keys of a model whose state changed since they were last taken (dirty keys), handed to a
+ * checkpoint. A key is read only when the checkpoint writes it, so what is written is its newest
+ * state; a key that changes after it was read is taken again by the next checkpoint.
+ */
+export interface ChangedKeys {
+  readonly length: number;
+  /** Key `i`'s state now, no longer marked changed; undefined once the model is disposed. */
+  read(i: number): SnapshotEntry | undefined;
+  /** The keys from `from` on were not written after all (a failed transaction): they are marked changed again. */
+  putBack(from: number): void;
 }
 
 /**
@@ -20,13 +38,27 @@ export interface ScenarioModel {
   onReading(reading: EnrichedReading): void;
   /** Keys currently holding state. */
   readonly size: number;
-  /** Every key's state as JSON (taken at a graceful stop). */
+  /** Every key's state as JSON. */
   snapshot(): SnapshotEntry[];
   /**
-   * Adopts a snapshot before the first reading and re-arms its timers; entries whose device the
-   * registry no longer knows are dropped. Returns how many keys were restored.
+   * The keys changed since the last call, for an incremental checkpoint; the model starts a new
+   * list. O(1): the cost of a checkpoint is paid when it reads the keys, off the reading path.
    */
-  restore(entries: readonly SnapshotEntry[], context: (deviceId: string) => DeviceContext | undefined): number;
+  takeChanged(): ChangedKeys;
+  /**
+   * Adopts checkpointed state before the first reading and re-arms its timers; entries whose device
+   * the registry no longer knows are dropped. With `openLevel` (the level of the key's alert open in
+   * the store, undefined when none is open) each key's verdict follows the durable alert rather than
+   * the checkpoint, which may be older or newer than the last committed alert. Returns how many
+   * keys were restored.
+   */
+  restore(entries: Iterable<SnapshotEntry>, context: (deviceId: string) => DeviceContext | undefined, openLevel?: (key: string) => Level | undefined): number;
+  /**
+   * Only models that report a device's silence (offline) have it: starts counting, from `since`,
+   * for a device the registry lists that holds no state yet, so a device never heard from is
+   * reported too. Returns whether it started counting.
+   */
+  watch?(ctx: DeviceContext, since: number): boolean;
   /** Cancels every timer; the model emits nothing afterwards. */
   dispose(): void;
 }

@@ -35,3 +35,15 @@ export function nextStepIndex(steps: readonly LevelStep[], verdict: Verdict | un
   while (i < steps.length && steps[i]!.rank <= rank) i++;
   return i;
 }
+
+/**
+ * Index of the highest step whose duration `elapsedMs` reaches, -1 for none. A reading that
+ * shortens the count (a message ends the silence, activity ends the inactivity) lowers the
+ * verdict only to the level the new count still reaches: a late reading — an old one delivered
+ * now — must not clear an alert whose duration it leaves standing (safety first).
+ */
+export function highestStepReached(steps: readonly LevelStep[], elapsedMs: number): number {
+  let reached = -1;
+  while (reached + 1 < steps.length && steps[reached + 1]!.ms <= elapsedMs) reached++;
+  return reached;
+}

@@ -8,7 +8,7 @@ import { formatDuration } from '../core/duration.js';
 import { ERR_SCENARIO_INVALID } from '../core/errors.js';
 import { compileReadingPredicate, ExpressionError, type ReadingPredicate } from '../core/expression.js';
 import { activeTimeBetween, addActiveTime, describeActiveHours, parseActiveHours } from './active-hours.js';
-import { durationLadder, nextStepIndex } from './duration-ladder.js';
+import { durationLadder, highestStepReached, nextStepIndex, type LevelStep } from './duration-ladder.js';
 import { detection, KeyedStates, type KeyedState } from './keyed-states.js';
 import { evidenceOf, keyNumberOf, keyOf } from './model-key.js';
 import { readingFromJson, readingToJson, verdictFromJson, type ReadingJson } from './model-snapshot.js';
@@ -123,19 +123,28 @@ export function createInactivityModel(scenario: InactivityScenario, deps: ModelD
     emitVerdict(state, reading.ts, `${noun} seen`, { lastActiveAt: state.lastActive });
   };
 
-  const onDue = (state: InactivityState, now: number): void => {
-    const timeZone = state.lastReading.ctx.timeZone;
+  /** Inactive time counted at `now`: active hours since the last activity, silence beyond maxSilence left out. */
+  const inactiveAt = (state: InactivityState, now: number): number => {
     const countedUntil = Math.min(now, state.lastSeen + maxSilenceMs);
-    const inactiveMs = activeTimeBetween(state.lastActive, countedUntil, window, timeZone) - state.excluded;
+    return activeTimeBetween(state.lastActive, countedUntil, window, state.lastReading.ctx.timeZone) - state.excluded;
+  };
+
+  const levelSummary = (state: InactivityState, step: LevelStep): string => {
+    const counted = describeActiveHours(window, state.lastReading.ctx.timeZone);
+    return `no ${noun} for ${formatDuration(step.ms)}${counted ? ` (counted ${counted})` : ''}`;
+  };
+
+  const onDue = (state: InactivityState, now: number): void => {
+    const countedUntil = Math.min(now, state.lastSeen + maxSilenceMs);
+    const inactiveMs = inactiveAt(state, now);
     let i = nextStep(state.verdict);
     let reached = -1;
     while (i < steps.length && steps[i]!.ms <= inactiveMs) reached = i++;
     if (reached >= 0) {
       const step = steps[reached]!;
       state.verdict = step.level;
-      const counted = describeActiveHours(window, timeZone);
-      const summary = `no ${noun} for ${formatDuration(step.ms)}${counted ? ` (counted ${counted})` : ''}`;
-      emitVerdict(state, reachedAt(state, reached), summary, { inactiveMs: step.ms, lastActiveAt: state.lastActive });
+      keyed.touch(state);
+      emitVerdict(state, reachedAt(state, reached), levelSummary(state, step), { inactiveMs: step.ms, lastActiveAt: state.lastActive });
     }
     if (i >= steps.length) return;
     // Silence froze the count: the next reading arms the key again.
@@ -157,7 +166,7 @@ export function createInactivityModel(scenario: InactivityScenario, deps: ModelD
       return {
         key, verdict: verdictFromJson(json.verdict), lastActive: json.lastActive, lastSeen: json.lastSeen,
         excluded: typeof json.excluded === 'number' ? json.excluded : 0,
-        lastActiveReading: readingFromJson(json.lastActiveReading as ReadingJson | undefined, context), lastReading: reading, dueAt: 0, heapIndex: -1,
+        lastActiveReading: readingFromJson(json.lastActiveReading as ReadingJson | undefined, context), lastReading: reading, dueAt: 0, heapIndex: -1, changed: false,
       };
     },
     rearm: (state) => {
@@ -173,13 +182,15 @@ export function createInactivityModel(scenario: InactivityScenario, deps: ModelD
       // Nothing before the first reading is known: the count starts there.
       state = {
         key, verdict: undefined, lastActive: reading.ts, lastSeen: reading.ts, excluded: 0,
-        lastActiveReading: active ? reading : undefined, lastReading: reading, dueAt: 0, heapIndex: -1,
+        lastActiveReading: active ? reading : undefined, lastReading: reading, dueAt: 0, heapIndex: -1, changed: false,
       };
       keyed.add(state, no);
+      keyed.touch(state);
       if (active) emitActive(state, reading);
       arm(state);
       return;
     }
+    keyed.touch(state);
     if (reading.ts > state.lastSeen) {
       const silentFrom = state.lastSeen + maxSilenceMs;
       if (!active && reading.ts > silentFrom) {
@@ -192,16 +203,33 @@ export function createInactivityModel(scenario: InactivityScenario, deps: ModelD
     // An active reading at the first reading's own time also counts: it decides the verdict.
     if (active && (reading.ts > state.lastActive || (reading.ts === state.lastActive && state.lastActiveReading === undefined))) {
       // Event time decides: a late active reading (NB-IoT batch) still moves lastActive forward.
+      // Without its excluded silence the new count may reach the next level sooner than the armed
+      // entry (activity otherwise only moves it later): then it is re-armed — rarely, after a gap.
+      let sooner = false;
       if (reading.ts > state.lastActive) {
+        sooner = state.excluded > 0;
         state.lastActive = reading.ts;
         state.excluded = 0;
       }
       state.lastActiveReading = reading;
-      if (state.verdict !== 'ok') {
-        const wasLevel = state.verdict !== undefined;
-        emitActive(state, reading);
-        // The armed entry waits for a level above the old one; the lowest level comes first now.
-        if (wasLevel) arm(state);
+      if (state.verdict === undefined || state.verdict === 'ok') {
+        if (state.verdict === undefined) emitActive(state, reading);
+        if (sooner) arm(state);
+      } else {
+        // The activity ends the count only as far as its event time reaches: a late one (an old
+        // reading delivered now) may leave a level standing, which the timer would raise again at
+        // once — a clear and a new alert (or one suppressed by cooldown) for a resident still unseen.
+        const reached = Math.min(highestStepReached(steps, inactiveAt(state, scheduler.now())), nextStep(state.verdict) - 1);
+        if (reached < 0) {
+          emitActive(state, reading);
+        } else if (steps[reached]!.level !== state.verdict) {
+          const step = steps[reached]!;
+          state.verdict = step.level;
+          const summary = `${levelSummary(state, step)}: the ${noun} reported was older`;
+          emitVerdict(state, reading.ts, summary, { inactiveMs: step.ms, lastActiveAt: state.lastActive });
+        }
+        // The armed entry waits for a level above the old one; the next one up comes first now.
+        arm(state);
       }
     }
     if (state.heapIndex < 0 && nextStep(state.verdict) < steps.length) arm(state);

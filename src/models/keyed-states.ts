@@ -1,16 +1,26 @@
 import type { Scheduler } from '../contracts/clock.js';
 import type { Detection, Evidence } from '../contracts/detection.js';
-import type { Verdict } from '../contracts/level.js';
-import type { ScenarioModel, SnapshotEntry } from '../contracts/model.js';
+import type { Level, Verdict } from '../contracts/level.js';
+import type { ChangedKeys, ScenarioModel, SnapshotEntry } from '../contracts/model.js';
 import type { DeviceContext, EnrichedReading } from '../contracts/registry.js';
+import { isLevel } from '../core/levels.js';
 import { TimerQueue, type TimerEntry } from '../core/timer-queue.js';
 
 /** One key's state in a model: its alert key, and its place in the model's timer queue. */
 export interface KeyedState extends TimerEntry {
   readonly key: string;
+  /**
+   * Changed since a checkpoint last read it (it is in the list of changed keys). Set through
+   * `KeyedStates.touch`; a model creates its states with `changed: false`, so they share one shape.
+   */
+  changed?: boolean;
 }
 
-/** How a model writes one key's state to JSON (a snapshot) and reads it back. */
+/**
+ * How a model writes one key's state to JSON (a checkpoint) and reads it back. The JSON carries the
+ * key's verdict as `verdict` ('ok', a level, or null while undecided): a restore settles it against
+ * the alerts open in the store before `fromJson` reads it.
+ */
 export interface StateCodec<S extends KeyedState> {
   toJson(state: S): Record<string, unknown>;
   /**
@@ -26,9 +36,10 @@ export interface StateCodec<S extends KeyedState> {
 /**
  * The skeleton every model kind shares: per-key state in one plain `Map` (not an RxJS `groupBy`
  * subject per key: kilobytes each, and we plan for a million devices), one `TimerQueue` for all
- * keys' timers, and the snapshot / restore / dispose that carry a model across a restart.
- * A model kind writes only what is its own: what a reading does to a key, what a due timer does,
- * and its state's JSON.
+ * keys' timers, the list of keys changed since the last checkpoint, and the snapshot / restore /
+ * dispose that carry a model across a restart or a crash.
+ * A model kind writes only what is its own: what a reading does to a key (and `touch` when it
+ * changes one), what a due timer does, and its state's JSON.
  */
 export class KeyedStates<S extends KeyedState> {
   /** Every key's state: the record (size, snapshot, restore). */
@@ -41,6 +52,8 @@ export class KeyedStates<S extends KeyedState> {
    * is the key asked for, else the map answers.
    */
   private byNumber: (S | undefined)[] = [];
+  /** Keys changed since the last `takeChanged`, each once (its `changed` flag says it is here). */
+  private changedKeys: S[] = [];
   readonly timers: TimerQueue<S>;
   private disposed = false;
 
@@ -71,6 +84,41 @@ export class KeyedStates<S extends KeyedState> {
     if (no !== undefined) this.number(no, state);
   }
 
+  /**
+   * Marks `state` as changed since the last checkpoint. On the path of every reading, so it is a
+   * flag test and, once per checkpoint interval, an array push: no serialisation, no hashing.
+   */
+  touch(state: S): void {
+    if (state.changed === true) return;
+    state.changed = true;
+    this.changedKeys.push(state);
+  }
+
+  /** The keys changed since the last call, for a checkpoint to read (see `ChangedKeys`). */
+  takeChanged(): ChangedKeys {
+    const taken = this.changedKeys;
+    this.changedKeys = [];
+    const keyed = this;
+    return {
+      length: taken.length,
+      read(i) {
+        if (keyed.disposed) return undefined;
+        const state = taken[i]!;
+        // Cleared before reading: a change from here on lists the key again for the next checkpoint.
+        state.changed = false;
+        return { key: state.key, state: keyed.codec.toJson(state) };
+      },
+      putBack(from) {
+        if (keyed.disposed) return;
+        for (let i = from; i < taken.length; i++) {
+          // Unread keys still carry the flag but are in no list any more: list them again.
+          taken[i]!.changed = false;
+          keyed.touch(taken[i]!);
+        }
+      },
+    };
+  }
+
   private number(no: number, state: S): void {
     const slots = this.byNumber;
     // Grown slot by slot, never by a far write: an array written far past its end turns into a slow dictionary.
@@ -79,12 +127,13 @@ export class KeyedStates<S extends KeyedState> {
   }
 
   /**
-   * The running model around `onReading`: size, snapshot, restore and dispose come from here.
-   * `onReading` is called only while the model is not disposed.
+   * The running model around `onReading`: size, snapshot, checkpoint, restore and dispose come from
+   * here. `onReading` is called only while the model is not disposed; so is `watch`, for a model
+   * that reports silence (see `ScenarioModel.watch`).
    */
-  model(onReading: (reading: EnrichedReading) => void): ScenarioModel {
+  model(onReading: (reading: EnrichedReading) => void, watch?: (ctx: DeviceContext, since: number) => boolean): ScenarioModel {
     const keyed = this;
-    return {
+    const model: ScenarioModel = {
       onReading(reading) {
         if (!keyed.disposed) onReading(reading);
       },
@@ -92,12 +141,15 @@ export class KeyedStates<S extends KeyedState> {
         return keyed.map.size;
       },
       snapshot: () => keyed.snapshot(),
-      restore: (entries, context) => keyed.restore(entries, context),
+      takeChanged: () => keyed.takeChanged(),
+      restore: (entries, context, openLevel) => keyed.restore(entries, context, openLevel),
       dispose: () => keyed.dispose(),
     };
+    if (watch) model.watch = (ctx, since) => !keyed.disposed && watch(ctx, since);
+    return model;
   }
 
-  /** Every key's state as JSON (taken at a graceful stop). */
+  /** Every key's state as JSON. */
   snapshot(): SnapshotEntry[] {
     const entries: SnapshotEntry[] = [];
     for (const state of this.map.values()) entries.push({ key: state.key, state: this.codec.toJson(state) });
@@ -105,13 +157,16 @@ export class KeyedStates<S extends KeyedState> {
   }
 
   /**
-   * Adopts a snapshot before the first reading and re-arms its timers. A key that already holds
-   * state keeps it; entries the codec cannot read back are dropped. Returns how many were restored.
+   * Adopts checkpointed state before the first reading and re-arms its timers. A key that already
+   * holds state keeps it; entries the codec cannot read back are dropped. With `openLevel`, each
+   * key's verdict is first settled against its alert open in the store (`settledVerdict`). Restored
+   * keys are not marked changed: the store has them. Returns how many were restored.
    */
-  restore(entries: readonly SnapshotEntry[], context: (deviceId: string) => DeviceContext | undefined): number {
+  restore(entries: Iterable<SnapshotEntry>, context: (deviceId: string) => DeviceContext | undefined, openLevel?: (key: string) => Level | undefined): number {
     let restored = 0;
-    for (const { key, state: json } of entries) {
+    for (const { key, state: stored } of entries) {
       if (this.disposed || this.map.has(key)) continue;
+      const json = openLevel ? { ...stored, verdict: settledVerdict(stored.verdict, openLevel(key)) } : stored;
       const state = this.codec.fromJson(key, json, context);
       if (!state) continue;
       this.map.set(key, state);
@@ -127,8 +182,21 @@ export class KeyedStates<S extends KeyedState> {
     this.timers.dispose();
     this.map.clear();
     this.byNumber = [];
+    this.changedKeys = [];
     this.onDispose?.();
   }
+}
+
+/**
+ * A restored key's verdict: the level of its alert open in the store, else 'ok' for a checkpoint
+ * that says a level (null, undecided, stays). The alert commit and the checkpoint are separate
+ * writes, so after a crash either may be the newer: the durable alert decides, so that a level the
+ * checkpoint holds but the store never got is raised again (its timer or next reading re-raises
+ * it), and an alert whose clear was lost is cleared by the key's next reading.
+ */
+export function settledVerdict(stored: unknown, open: Level | undefined): unknown {
+  if (open !== undefined) return open;
+  return isLevel(stored) ? 'ok' : stored;
 }
 
 /** What a model says about one key, as the detection it emits. */

@@ -1,9 +1,10 @@
+import type { Evidence } from '../contracts/detection.js';
 import type { Verdict } from '../contracts/level.js';
 import type { ModelDefinition, ModelDeps, ScenarioModel } from '../contracts/model.js';
-import type { EnrichedReading } from '../contracts/registry.js';
+import type { DeviceContext, EnrichedReading } from '../contracts/registry.js';
 import type { LevelMap, ScenarioOf } from '../contracts/scenario.js';
 import { formatDuration } from '../core/duration.js';
-import { durationLadder, nextStepIndex } from './duration-ladder.js';
+import { durationLadder, highestStepReached, nextStepIndex } from './duration-ladder.js';
 import { detection, KeyedStates, type KeyedState } from './keyed-states.js';
 import { evidenceOf, keyNumberOf } from './model-key.js';
 import { readingFromJson, readingToJson, verdictFromJson, type ReadingJson } from './model-snapshot.js';
@@ -25,9 +26,12 @@ export type OfflineScenario = ScenarioOf<'offline'>;
 
 interface OfflineState extends KeyedState {
   verdict: Verdict;
-  /** Newest event time seen from the device. */
+  /** Newest event time seen from the device; for a device never heard from, when the engine began watching it. */
   lastSeen: number;
-  lastReading: EnrichedReading;
+  /** Undefined while the device has never been heard from (watched since the registry listed it). */
+  lastReading: EnrichedReading | undefined;
+  /** The device's context: its newest reading's, or the registry's while it has none. */
+  ctx: DeviceContext;
 }
 
 /**
@@ -38,6 +42,13 @@ interface OfflineState extends KeyedState {
  * at lastSeen + the next level's duration as of when it was armed; when it fires it measures the
  * real silence, raises the highest level reached and re-arms for the next level (or, if messages
  * kept coming, for the lowest level from the newer lastSeen).
+ *
+ * Every device the registry lists is watched from the engine's start (`watch`), so a device that
+ * never says a word is reported too, as one that stopped would be (safety first: a meter installed
+ * dead, or one whose first message was lost, is a silent meter). The engine's own downtime counts
+ * as silence: after a crash a device is due at lastSeen + the level's duration, as if nothing had
+ * stopped, or at once when that passed while the engine was down — the engine cannot tell a
+ * device that stopped from one it did not hear.
  */
 export function createOfflineModel(scenario: OfflineScenario, deps: ModelDeps): ScenarioModel {
   const steps = durationLadder(scenario, scenario.levels);
@@ -46,8 +57,11 @@ export function createOfflineModel(scenario: OfflineScenario, deps: ModelDeps): 
   const nextStep = (verdict: Verdict): number => nextStepIndex(steps, verdict);
 
   const emitVerdict = (state: OfflineState, eventTime: number, summary: string, silentMs: number): void => {
-    const evidence = { readings: [evidenceOf(state.lastReading)], facts: { silentMs, lastSeenAt: state.lastSeen } };
-    emit(detection(scenario.id, state.key, state.verdict, eventTime, scheduler.now(), summary, evidence, state.lastReading.ctx));
+    const last = state.lastReading;
+    const evidence: Evidence = last
+      ? { readings: [evidenceOf(last)], facts: { silentMs, lastSeenAt: state.lastSeen } }
+      : { readings: [], facts: { silentMs, watchedSince: state.lastSeen, neverSeen: true } };
+    emit(detection(scenario.id, state.key, state.verdict, eventTime, scheduler.now(), summary, evidence, state.ctx));
   };
 
   const onDue = (state: OfflineState, now: number): void => {
@@ -58,52 +72,90 @@ export function createOfflineModel(scenario: OfflineScenario, deps: ModelDeps): 
     if (reached >= 0) {
       const step = steps[reached]!;
       state.verdict = step.level;
-      emitVerdict(state, state.lastSeen + step.ms, `no message for ${formatDuration(step.ms)}`, step.ms);
+      keyed.touch(state);
+      const summary = state.lastReading ? `no message for ${formatDuration(step.ms)}` : `never heard from: no message in ${formatDuration(step.ms)} of watching`;
+      emitVerdict(state, state.lastSeen + step.ms, summary, step.ms);
     }
     if (i < steps.length) keyed.timers.arm(state, state.lastSeen + steps[i]!.ms);
   };
 
   const keyed: KeyedStates<OfflineState> = new KeyedStates<OfflineState>(scheduler, onDue, {
-    toJson: (s) => ({ verdict: s.verdict, lastSeen: s.lastSeen, lastReading: readingToJson(s.lastReading) }),
-    // The engine's own downtime is not the device's silence: a device that was reporting counts
-    // again from the restart (no false offline storm after a long upgrade); one already offline
-    // keeps its silence and escalates on schedule.
-    fromJson: (_key, json, context) => {
-      const reading = readingFromJson(json.lastReading as ReadingJson | undefined, context);
-      if (!reading) return undefined;
+    toJson: (s) => ({ verdict: s.verdict, lastSeen: s.lastSeen, lastReading: s.lastReading ? readingToJson(s.lastReading) : null }),
+    // The silence counts on from the checkpointed lastSeen, through the engine's downtime (see above).
+    fromJson: (key, json, context) => {
+      const ctx = context(key);
+      if (!ctx) return undefined; // the device left the registry
+      const reading = readingFromJson((json.lastReading ?? undefined) as ReadingJson | undefined, context);
+      const lastSeen = typeof json.lastSeen === 'number' ? json.lastSeen : reading?.ts;
+      if (lastSeen === undefined) return undefined;
       const verdict = verdictFromJson(json.verdict) ?? 'ok';
-      const lastSeen = typeof json.lastSeen === 'number' ? json.lastSeen : reading.ts;
-      return { key: reading.deviceId, verdict, lastSeen: verdict === 'ok' ? Math.max(lastSeen, scheduler.now()) : lastSeen, lastReading: reading, dueAt: 0, heapIndex: -1 };
+      return { key: ctx.device.id, verdict, lastSeen, lastReading: reading, ctx: reading?.ctx ?? ctx, dueAt: 0, heapIndex: -1, changed: false };
     },
     rearm: (state) => {
       const next = nextStep(state.verdict);
       if (next < steps.length) keyed.timers.arm(state, state.lastSeen + steps[next]!.ms);
     },
   });
+  /** A device the registry lists and the model holds nothing for: its silence counts from `since`. */
+  const watch = (ctx: DeviceContext, since: number): boolean => {
+    const key = ctx.device.id;
+    if (keyed.map.has(key)) return false;
+    const state: OfflineState = { key, verdict: 'ok', lastSeen: since, lastReading: undefined, ctx, dueAt: 0, heapIndex: -1, changed: false };
+    keyed.add(state, ctx.deviceNo);
+    // Checkpointed too, so a crash before its first message does not move its due time again.
+    keyed.touch(state);
+    keyed.timers.arm(state, since + steps[0]!.ms);
+    return true;
+  };
+
   return keyed.model((reading) => {
     const no = keyNumberOf('device', reading);
     let state = keyed.get(reading.deviceId, no);
-    if (state === undefined) {
-      // The first message decides: the device is reporting (clears an alert restored from the store).
-      state = { key: reading.deviceId, verdict: 'ok', lastSeen: reading.ts, lastReading: reading, dueAt: 0, heapIndex: -1 };
-      keyed.add(state, no);
+    if (state === undefined || state.lastReading === undefined) {
+      // The first message decides: the device is reporting (clears an alert restored from the
+      // store, or one raised while it was never heard from).
+      if (state === undefined) {
+        state = { key: reading.deviceId, verdict: 'ok', lastSeen: reading.ts, lastReading: reading, ctx: reading.ctx, dueAt: 0, heapIndex: -1, changed: false };
+        keyed.add(state, no);
+      } else {
+        state.verdict = 'ok';
+        state.lastSeen = reading.ts;
+        state.lastReading = reading;
+        state.ctx = reading.ctx;
+      }
+      keyed.touch(state);
       emitVerdict(state, reading.ts, 'device reporting', 0);
       keyed.timers.arm(state, reading.ts + steps[0]!.ms);
       return;
     }
+    keyed.touch(state);
     const silentMs = reading.ts - state.lastSeen;
     if (reading.ts > state.lastSeen) {
       state.lastSeen = reading.ts;
       state.lastReading = reading;
+      state.ctx = reading.ctx;
     }
     if (state.verdict !== 'ok') {
-      state.verdict = 'ok';
-      emitVerdict(state, reading.ts, `message received after ${formatDuration(Math.max(0, silentMs))} of silence`, Math.max(0, silentMs));
-      keyed.timers.arm(state, state.lastSeen + steps[0]!.ms);
+      // The silence left is the newest event time's distance from now: a late message (an old
+      // reading delivered now) may leave a level standing, and its own timer would raise it again
+      // at once — a clear and a new alert (or one suppressed by cooldown) for a device still silent.
+      const stillSilentMs = scheduler.now() - state.lastSeen;
+      const reached = Math.min(highestStepReached(steps, stillSilentMs), nextStep(state.verdict) - 1);
+      const verdict: Verdict = reached < 0 ? 'ok' : steps[reached]!.level;
+      if (verdict !== state.verdict) {
+        state.verdict = verdict;
+        if (reached < 0) {
+          emitVerdict(state, reading.ts, `message received after ${formatDuration(Math.max(0, silentMs))} of silence`, Math.max(0, silentMs));
+        } else {
+          emitVerdict(state, reading.ts, `late message: still no message for ${formatDuration(steps[reached]!.ms)}`, stillSilentMs);
+        }
+      }
+      const next = nextStep(verdict);
+      if (next < steps.length) keyed.timers.arm(state, state.lastSeen + steps[next]!.ms);
     } else if (state.heapIndex < 0) {
       keyed.timers.arm(state, state.lastSeen + steps[0]!.ms);
     }
-  });
+  }, watch);
 }
 
 /** The offline model kind: silence of a device, whatever it reports. */

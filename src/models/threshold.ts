@@ -51,7 +51,8 @@ const VERDICT = 2; // index of the verdict's level spec, -1 for ok
 const RECENT_SEQ = 3; // values the key has kept as recent values, ever
 const ARMED_AT = 4; // the due time its timer is armed at, NaN while unarmed (mirrors the TimerQueue)
 const RECENT_KINDS = 5; // how each recent value is kept: 2 bits per slot (NONE, NUMBER, FALSE, TRUE)
-const SINCE = 6; // per level spec: since when its raise condition has held (NaN: not holding)
+const LATCHED = 6; // levels whose raise condition held and reset has not since, one bit per level spec
+const SINCE = 7; // per level spec: since when its raise condition has held (NaN: not holding)
 // ... then per recent slot: event time, value (numbers; booleans are in RECENT_KINDS).
 
 /**
@@ -93,6 +94,7 @@ class ThresholdRows {
     this.data[base + VERDICT] = -1;
     this.data[base + RECENT_SEQ] = 0;
     this.data[base + RECENT_KINDS] = 0;
+    this.data[base + LATCHED] = 0;
     this.keys.push(key);
     this.lastReadings.push(reading);
     this.states.push(state);
@@ -177,9 +179,11 @@ function compileLevels(scenario: ThresholdScenario, onError: ErrorHandler): Leve
 /**
  * Threshold model with Kapacitor's level semantics (`determineLevel`): the highest level whose
  * raise condition holds wins, and each level may have its own `reset` (hysteresis) and `for`
- * (the condition must hold for a duration of event time before the level is raised).
+ * (the condition must hold for a duration of event time before the level is raised). Unlike
+ * Kapacitor, falling readings never skip a level that still holds, `for` or not (`determine`).
  *
- * Per reading: one CEL evaluation per level (plus a reset when leaving a level), no allocation;
+ * Per reading: one CEL evaluation per level (plus a reset per latched level whose condition just
+ * failed), no allocation;
  * a heap operation only when a pending `for` deadline changes. An expression that fails on a
  * reading counts as false and is reported to `onExpressionError`.
  */
@@ -259,29 +263,26 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
     return -1;
   };
 
-  /** Highest satisfied level at or below `rank` (below it when `strictlyBelow`), or -1. */
-  const satisfiedBelow = (base: number, rank: number, at: number, strictlyBelow: boolean): number => {
+  /**
+   * The verdict after a reading or a timer, from `prevIndex` (README, "Alert semantics"). A level
+   * above the verdict is raised once its condition has held for its `for`. Falling, the verdict
+   * moves to the highest latched level — one whose raise condition held and whose reset has not
+   * held since — never above where it was, and to ok only once no level is latched. A latched level
+   * above the verdict (its `for` still running) keeps the verdict where it is. So an alert is never
+   * cleared while any level's condition holds: a red gas alert at 7 %LEL goes to yellow although
+   * yellow's `for` has not run yet — the leak was confirmed by red; dropping it would leave a
+   * detector reading a leak with no alert and no order (safety first).
+   */
+  const determine = (base: number, prevIndex: number, at: number): number => {
+    const prevRank = rankOf(prevIndex);
+    const higher = raisedAbove(base, prevRank, at);
+    if (higher >= 0 || prevIndex < 0) return higher;
+    const latched = rows.data[base + LATCHED]!;
+    // Highest first: the first latched level decides, capped at the verdict.
     for (let i = 0; i < specs.length; i++) {
-      const specRank = specs[i]!.rank;
-      if (specRank > rank || (strictlyBelow && specRank === rank)) continue;
-      if (satisfied(base, i, at)) return i;
+      if ((latched & specs[i]!.bit) !== 0) return specs[i]!.rank >= prevRank ? prevIndex : i;
     }
     return -1;
-  };
-
-  const determine = (base: number, prevIndex: number, reading: EnrichedReading, value: MetricValue | undefined): number => {
-    const prevRank = rankOf(prevIndex);
-    const higher = raisedAbove(base, prevRank, reading.ts);
-    if (higher >= 0) return higher;
-    if (prevIndex < 0) return -1;
-    const prevReset = specs[prevIndex]!.reset;
-    if (prevReset) {
-      // Hysteresis: the level is left only once its reset holds, so a value hovering at the raise
-      // boundary does not flap.
-      if (!prevReset(reading, value)) return prevIndex;
-      return satisfiedBelow(base, prevRank, reading.ts, true);
-    }
-    return satisfiedBelow(base, prevRank, reading.ts, false);
   };
 
   /** Arms the earliest `for` deadline that could still raise the verdict, or disarms. */
@@ -335,12 +336,22 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
     const facts: Detection['evidence']['facts'] = {};
     if (value !== undefined) facts.value = value;
     let summary: string;
-    if (index >= 0) {
+    const base = row * width;
+    if (index >= 0 && !satisfied(base, index, eventTime)) {
+      // Kept on the way down by its latch, not raised by it: say which, not "≥ … for 1m".
+      const spec = specs[index]!;
+      facts.threshold = spec.raiseText;
+      facts.latched = true;
+      const subject = metric === undefined ? '' : `${subjectText(value)}: `;
+      summary = (rows.data[base + HELD]! & spec.bit) !== 0
+        ? `${subject}${spec.level} condition (${spec.raiseText}) still holds`
+        : `${subject}${spec.level} kept until its reset (${spec.resetText ?? `not ${spec.raiseText}`}) holds`;
+    } else if (index >= 0) {
       const spec = specs[index]!;
       facts.threshold = spec.raiseText;
       if (spec.forMs > 0) {
         facts.forMs = spec.forMs;
-        facts.since = rows.data[row * width + SINCE + index]!;
+        facts.since = rows.data[base + SINCE + index]!;
       }
       // "gas_lel_pct 27 ≥ red condition (value >= 25)"; without a metric there is no value to show.
       summary = metric === undefined ? `${describe(index)} holds` : `${subjectText(value)} ≥ ${describe(index)}`;
@@ -348,7 +359,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       summary = `${subjectText(value)}: no level condition holds`;
     }
     if (viaReset !== undefined) facts.reset = viaReset;
-    const verdict = verdictOf(rows.data[row * width + VERDICT]!);
+    const verdict = verdictOf(rows.data[base + VERDICT]!);
     emit(detection(scenario.id, rows.keys[row]!, verdict, eventTime, scheduler.now(), summary, { readings: evidence(row, last), facts }, last.ctx));
   };
 
@@ -364,6 +375,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
     if (index >= 0) {
       const spec = specs[index]!;
       data[base + VERDICT] = index;
+      keyed.touch(state);
       emitVerdict(row, index, spec.forMs > 0 ? data[base + SINCE + index]! + spec.forMs : at, undefined);
     }
     armPending(row);
@@ -371,7 +383,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
 
   /** A row for a new key (its handle in the map too), its newest reading `reading`. */
   const addKey = (key: string, reading: EnrichedReading): number => {
-    const state: ThresholdState = { key, row: -1, dueAt: 0, heapIndex: -1 };
+    const state: ThresholdState = { key, row: -1, dueAt: 0, heapIndex: -1, changed: false };
     const row = rows.allocate(key, reading, state);
     state.row = row;
     keyed.map.set(key, state);
@@ -396,7 +408,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       const data = rows.data;
       return {
         verdict: verdictOf(data[base + VERDICT]!), latestTs: data[base + LATEST_TS]!, held: data[base + HELD]!,
-        since: specs.map((_, i) => nanToNull(data[base + SINCE + i]!)), lastReading: readingToJson(rows.lastReadings[s.row]!),
+        latched: data[base + LATCHED]!, since: specs.map((_, i) => nanToNull(data[base + SINCE + i]!)), lastReading: readingToJson(rows.lastReadings[s.row]!),
       };
     },
     fromJson: (key, json, context) => {
@@ -408,7 +420,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       const value = metric === undefined ? undefined : reading.metrics[metric];
       const verdict = verdictFromJson(json.verdict) ?? 'ok';
       // The KeyedStates skeleton adds the handle to the map; the row is the model's own.
-      const state: ThresholdState = { key, row: -1, dueAt: 0, heapIndex: -1 };
+      const state: ThresholdState = { key, row: -1, dueAt: 0, heapIndex: -1, changed: false };
       const row = rows.allocate(key, reading, state);
       state.row = row;
       const base = row * width;
@@ -416,6 +428,9 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       data[base + VERDICT] = verdict === 'ok' ? -1 : (specIndex.get(verdict) ?? -1);
       data[base + LATEST_TS] = typeof json.latestTs === 'number' ? json.latestTs : reading.ts;
       data[base + HELD] = json.held;
+      // A snapshot from before latches: the verdict's own level and the held ones are engaged.
+      const verdictBit = verdict === 'ok' ? 0 : (specs[specIndex.get(verdict) ?? -1]?.bit ?? 0);
+      data[base + LATCHED] = typeof json.latched === 'number' ? json.latched : json.held | verdictBit;
       sinceJson.forEach((t, i) => {
         data[base + SINCE + i] = nullToNan(t);
       });
@@ -457,6 +472,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
     data[base + LATEST_TS] = ts;
     data[base + HELD] = held;
     rows.lastReadings[row] = reading;
+    keyed.touch(rows.states[row]!);
     if (depth > 0) putRecent(row, reading.deviceId, ts, value!);
     for (let i = 0; i < specs.length; i++) {
       if (specs[i]!.forMs === 0) continue;
@@ -464,8 +480,17 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       if ((held & specs[i]!.bit) === 0) data[since] = NaN;
       else if (gapped || Number.isNaN(data[since]!)) data[since] = ts;
     }
+    // A level stays latched until its reset holds (default: until its raise condition is false).
+    // Only latched levels whose condition just failed cost a reset evaluation: none while all is well.
+    let latched = data[base + LATCHED]! | held;
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i]!;
+      if ((latched & spec.bit) === 0 || (held & spec.bit) !== 0) continue;
+      if (spec.reset === undefined || spec.reset(reading, value)) latched &= ~spec.bit;
+    }
+    data[base + LATCHED] = latched;
     const prev = data[base + VERDICT]!;
-    const index = determine(base, prev, reading, value);
+    const index = determine(base, prev, ts);
     if (first || index !== prev) {
       data[base + VERDICT] = index;
       const left = rankOf(index) < rankOf(prev) ? specs[prev]!.resetText : undefined;

@@ -49,10 +49,16 @@ describe('engine on a virtual clock (the shipped scenarios)', () => {
       ['escalated', 'red', 'hh-0003', shanghai('2026-11-24T14:00:00')],
     ]);
     const offline = alerts.filter((e) => e.alert.scenarioId === 'meter-offline');
-    expect(offline.map((e) => [e.type, e.alert.level, e.alert.deviceId, e.at])).toEqual([
+    expect(offline.filter((e) => e.alert.deviceId === 'wm-0005').map((e) => [e.type, e.alert.level, e.alert.deviceId, e.at])).toEqual([
       ['opened', 'blue', 'wm-0005', start + 2 * HOUR],
       ['escalated', 'yellow', 'wm-0005', start + 6 * HOUR],
     ]);
+    // The registry's other meters never spoke: watched from the engine's start, they are reported
+    // on the same ladder (wm-0003 reports, so it is not).
+    const neverHeard = offline.filter((e) => e.alert.deviceId !== 'wm-0005' && e.type === 'opened');
+    expect(neverHeard.length).toBeGreaterThan(0);
+    expect(neverHeard.every((e) => e.at === start + 2 * HOUR && e.alert.evidence.facts.neverSeen === true)).toBe(true);
+    expect(offline.some((e) => e.alert.deviceId === 'wm-0003')).toBe(false);
     // Silence is not inactivity: the silent meter's household gets no no-water alert.
     expect(alerts.some((e) => e.alert.key === 'hh-0005' && e.alert.scenarioId === 'elderly-no-water')).toBe(false);
 

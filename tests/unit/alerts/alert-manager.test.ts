@@ -66,7 +66,7 @@ describe('alert manager', () => {
   });
 
   it('cooldown suppresses a re-opening at or below the cleared peak, but not a higher level, and never red', () => {
-    const { detect, scheduler, suppressed } = setup({ cooldownMs: 10 * MINUTE });
+    const { detect, scheduler, suppressed, timed } = setup({ cooldownMs: 10 * MINUTE });
     detect('orange');
     detect('ok');
     scheduler.advanceBy(MINUTE);
@@ -78,9 +78,39 @@ describe('alert manager', () => {
     expect(detect('red')?.type).toBe('opened'); // red at the peak: still never suppressed
     detect('ok');
     scheduler.advanceBy(MINUTE);
-    expect(detect('orange')).toBeUndefined();
+    expect(detect('orange')).toBeUndefined(); // cleared at 2 min: suppressed until 12 min
+    expect(suppressed()).toBe(2);
+    expect(timed).toHaveLength(0);
     scheduler.advanceBy(10 * MINUTE);
-    expect(detect('orange')?.type).toBe('opened'); // cooldown over
+    // Cooldown delays, never silences: models report only changes, so the orange that still
+    // stands opens when the cooldown ends (it used to be forgotten, leaving the risk unreported).
+    expect(timed.map((e) => [e.type, e.to, e.at])).toEqual([['opened', 'orange', 12 * MINUTE]]);
+    expect(detect('orange')).toBeUndefined(); // dedup: that alert is open now
+  });
+
+  it('forgets a verdict the cooldown suppressed once the model says ok', () => {
+    const { detect, scheduler, timed, manager, suppressed } = setup({ cooldownMs: 10 * MINUTE });
+    detect('orange');
+    detect('ok');
+    scheduler.advanceBy(MINUTE);
+    expect(detect('orange')).toBeUndefined();
+    scheduler.advanceBy(MINUTE);
+    expect(detect('ok')).toBeUndefined();
+    scheduler.advanceBy(20 * MINUTE);
+    expect(timed).toHaveLength(0);
+    expect(manager.openCount).toBe(0);
+    expect(suppressed()).toBe(1);
+  });
+
+  it('a de-escalation is not a clear: no cooldown applies, the order-bearing alert stays open', () => {
+    const { detect, scheduler, suppressed, manager } = setup({ cooldownMs: 5 * MINUTE });
+    detect('red');
+    scheduler.advanceBy(2_000);
+    expect(detect('yellow')).toMatchObject({ type: 'deescalated', from: 'red', to: 'yellow' });
+    scheduler.advanceBy(MINUTE);
+    expect(detect('yellow')).toBeUndefined(); // dedup, not suppression
+    expect(suppressed()).toBe(0);
+    expect(manager.openAlerts().map((a) => a.level)).toEqual(['yellow']);
   });
 
   it('holds clears while flapping and releases them once the window passes quietly', () => {

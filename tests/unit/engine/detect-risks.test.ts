@@ -67,7 +67,10 @@ describe('detect stage: which scenarios run on a reading', () => {
     const broken: CompiledScenario = {
       scenario: threshold('broken', 'gas_detector', 'gas_lel_pct'),
       appliesTo: (ctx) => ctx.device.type === 'gas_detector',
-      model: { onReading: () => { throw new Error('model bug'); }, size: 0, snapshot: () => [], restore: () => 0, dispose: () => undefined },
+      model: {
+        onReading: () => { throw new Error('model bug'); }, size: 0, snapshot: () => [], restore: () => 0, dispose: () => undefined,
+        takeChanged: () => ({ length: 0, read: () => undefined, putBack: () => undefined }),
+      },
     };
     const { ran, errors } = harness([broken]);
     expect(ran(makeContext({ deviceId: 'gd-1', type: 'gas_detector' }))).toEqual(['gas']);

@@ -132,6 +132,20 @@ describe('inactivity model', () => {
     expect(seen()).toEqual(['ok@03-01 20:00', 'yellow@03-02 12:00', 'ok@03-02 11:00', 'yellow@03-02 19:00']);
   });
 
+  it('a late activity lowers the alert only to the level its own time still reaches, never clears it early', () => {
+    const { read, report, seen, detections } = setup({ activeHours: undefined }, sh('2024-03-01T08:00'));
+    read(meter, sh('2024-03-01T08:00'), 4.2);
+    report(sh('2024-03-01T08:00'), sh('2024-03-01T21:00'));
+    expect(seen()).toEqual(['ok@03-01 08:00', 'yellow@03-01 16:00', 'orange@03-01 20:00']);
+    // At 21:00 a store-and-forward gateway delivers use from 11:00: 10h without use still stand.
+    read(meter, sh('2024-03-01T11:00'), 4.2);
+    expect(seen()).toEqual(['ok@03-01 08:00', 'yellow@03-01 16:00', 'orange@03-01 20:00', 'yellow@03-01 11:00']);
+    expect(detections.at(-1)!.summary).toBe('no water use for 8h: the water use reported was older');
+    report(sh('2024-03-01T21:00'), sh('2024-03-02T00:00'));
+    // Orange again 12h after 11:00; no ok in between, so no clear and no second alert.
+    expect(seen().slice(4)).toEqual(['orange@03-01 23:00']);
+  });
+
   it('keyed by subject: activity on either of a household\'s meters counts', () => {
     const kitchen = makeContext({ deviceId: 'wm-k', type: 'water_meter', subject: { id: 'hh-2', livingAlone: true } });
     const bath = makeContext({ deviceId: 'wm-b', type: 'water_meter', subject: { id: 'hh-2', livingAlone: true } });

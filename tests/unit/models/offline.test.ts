@@ -57,6 +57,23 @@ describe('offline model', () => {
     expect(seen()).toEqual(['sd-1:ok@0m', 'sd-1:yellow@60m', 'sd-1:orange@360m', 'sd-1:ok@420m', 'sd-1:yellow@480m']);
   });
 
+  it('a late message lowers the alert only to the silence its event time leaves, never clears it early', () => {
+    const { scheduler, model, seen, detections } = setup();
+    model.onReading(makeReading(smoke, 0, {}));
+    scheduler.advanceTo(7 * HOUR);
+    // Delivered now, sent at 00:30: the device has still said nothing for 6.5 h.
+    model.onReading(makeReading(smoke, 30 * MINUTE, {}, 7 * HOUR));
+    expect(seen()).toEqual(['sd-1:ok@0m', 'sd-1:yellow@60m', 'sd-1:orange@360m']);
+    // Sent at 05:00: 2 h of silence left, yellow.
+    model.onReading(makeReading(smoke, 5 * HOUR, {}, 7 * HOUR));
+    expect(seen().slice(3)).toEqual(['sd-1:yellow@300m']);
+    expect(detections.at(-1)!.summary).toBe('late message: still no message for 1h');
+    scheduler.advanceTo(12 * HOUR); // orange again 6 h after 05:00, with no clear in between
+    expect(seen().slice(3)).toEqual(['sd-1:yellow@300m', 'sd-1:orange@660m']);
+    model.onReading(makeReading(smoke, 12 * HOUR, {}));
+    expect(seen().slice(5)).toEqual(['sd-1:ok@720m']);
+  });
+
   it('stays quiet for a device that keeps reporting', () => {
     const { scheduler, model, seen } = setup();
     for (let t = 0; t <= 3 * 24 * HOUR; t += 10 * MINUTE) {

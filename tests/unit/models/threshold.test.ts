@@ -264,6 +264,109 @@ describe('threshold model with `for`', () => {
   });
 });
 
+describe('threshold model on the way down (alert semantics: safety first)', () => {
+  /** The shipped gas-concentration ladder (rules/gas-concentration.yaml). */
+  const gasLadder: Partial<ThresholdScenario> = {
+    levels: { red: 'value >= 25', orange: 'value >= 10', yellow: 'value >= 5' },
+    for: { yellow: 60_000 },
+    reset: { orange: 'value < 8', red: 'value < 20' },
+  };
+
+  it('a lingering leak: red, then 7 %LEL for minutes, stays open at yellow until below 5', () => {
+    const { feed, detections, verdicts, scheduler } = setup(gasLadder);
+    feed(0, 30);
+    scheduler.advanceTo(2_000);
+    feed(2_000, 7); // red's and orange's resets hold; yellow's condition holds, its `for` has not run
+    expect(verdicts()).toEqual(['red', 'yellow']);
+    expect(detections[1]).toMatchObject({
+      eventTime: 2_000,
+      summary: 'gas_lel_pct 7: yellow condition (value >= 5) still holds',
+      evidence: { facts: { value: 7, threshold: 'value >= 5', latched: true, reset: 'value < 20' } },
+    });
+    for (let t = 17_000; t <= 300_000; t += 15_000) {
+      scheduler.advanceTo(t);
+      feed(t, 7);
+    }
+    expect(verdicts()).toEqual(['red', 'yellow']); // not cleared, not re-raised: nothing to announce
+    feed(315_000, 4);
+    expect(verdicts()).toEqual(['red', 'yellow', 'ok']);
+  });
+
+  it('a level stays latched inside its hysteresis band: red → 9 is orange until below 8', () => {
+    const { feed, detections, verdicts } = setup(gasLadder);
+    feed(0, 30);
+    feed(1_000, 9);
+    expect(detections[1]!.summary).toBe('gas_lel_pct 9: orange kept until its reset (value < 8) holds');
+    feed(2_000, 9.5);
+    feed(3_000, 7.5);
+    feed(4_000, 4.9);
+    expect(verdicts()).toEqual(['red', 'orange', 'yellow', 'ok']);
+  });
+
+  it('falls straight to ok when every level lets go at once', () => {
+    const { feed, verdicts } = setup(gasLadder);
+    feed(0, 30);
+    feed(1_000, 1);
+    expect(verdicts()).toEqual(['red', 'ok']);
+  });
+
+  it('latches only levels whose condition held: a smoke alarm clears on the all-clear unless smoke lingers in the pre-alarm band', () => {
+    const smoke: Partial<ThresholdScenario> = {
+      metric: undefined,
+      levels: {
+        red: 'has(metrics.smoke_alarm) && metrics.smoke_alarm == true',
+        orange: 'has(metrics.smoke_obscuration_pct_per_m) && metrics.smoke_obscuration_pct_per_m >= 1.5',
+      },
+      for: { orange: 60_000 },
+      reset: {
+        red: 'has(metrics.smoke_alarm) && metrics.smoke_alarm == false',
+        orange: 'has(metrics.smoke_obscuration_pct_per_m) && metrics.smoke_obscuration_pct_per_m < 1.0',
+      },
+    };
+    const { model, verdicts } = setup(smoke);
+    const read = (ts: number, metrics: Record<string, number | boolean>) => model.onReading(makeReading(detector, ts, metrics));
+    read(0, { smoke_alarm: true });
+    read(1_000, { battery_pct: 80 }); // a heartbeat is no all-clear
+    read(2_000, { smoke_alarm: false });
+    expect(verdicts()).toEqual(['red', 'ok']);
+    // With obscuration: the pre-alarm level was reached during the fire and is left only by its reset.
+    read(3_000, { smoke_alarm: true, smoke_obscuration_pct_per_m: 10 });
+    read(4_000, { smoke_alarm: false, smoke_obscuration_pct_per_m: 1.2 });
+    read(5_000, { smoke_alarm: false, smoke_obscuration_pct_per_m: 0.5 });
+    expect(verdicts()).toEqual(['red', 'ok', 'red', 'orange', 'ok']);
+  });
+
+  it('a higher level whose `for` is running keeps the alert where it is instead of clearing it', () => {
+    const { model, verdicts, detections, scheduler } = setup({
+      metric: undefined,
+      levels: { red: 'metrics.gas_lel_pct >= 25', yellow: 'has(metrics.smell) && metrics.smell == true' },
+      for: { red: 30_000 },
+    });
+    model.onReading(makeReading(detector, 0, { gas_lel_pct: 1, smell: true }));
+    scheduler.advanceTo(10_000);
+    model.onReading(makeReading(detector, 10_000, { gas_lel_pct: 30, smell: false }));
+    expect(verdicts()).toEqual(['yellow']);
+    scheduler.advanceTo(40_000);
+    expect(detections.map((d) => `${d.verdict}@${d.eventTime}`)).toEqual(['yellow@0', 'red@40000']);
+  });
+
+  it('keeps its latches across a snapshot', () => {
+    const acknowledged: Partial<ThresholdScenario> = {
+      metric: undefined,
+      levels: { red: 'metrics.gas_lel_pct >= 25', orange: 'metrics.gas_lel_pct >= 10' },
+      reset: { red: 'has(metrics.ack)', orange: 'metrics.gas_lel_pct < 8' },
+    };
+    const before = setup(acknowledged);
+    before.model.onReading(makeReading(detector, 0, { gas_lel_pct: 30 }));
+    before.model.onReading(makeReading(detector, 1_000, { gas_lel_pct: 9 })); // red kept: no ack; orange latched
+    const snapshot = JSON.parse(JSON.stringify(before.model.snapshot()));
+    const after = setup(acknowledged);
+    after.model.restore(snapshot, () => detector);
+    after.model.onReading(makeReading(detector, 2_000, { gas_lel_pct: 9, ack: true }));
+    expect(after.verdicts()).toEqual(['orange']);
+  });
+});
+
 describe('threshold scenario validation', () => {
   it('rejects expressions that do not parse and per-level settings without a level', () => {
     const make = (overrides: Partial<ThresholdScenario>) => () =>
