@@ -428,9 +428,12 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       data[base + VERDICT] = verdict === 'ok' ? -1 : (specIndex.get(verdict) ?? -1);
       data[base + LATEST_TS] = typeof json.latestTs === 'number' ? json.latestTs : reading.ts;
       data[base + HELD] = json.held;
-      // A snapshot from before latches: the verdict's own level and the held ones are engaged.
+      // The verdict's own level is always latched: a level is left only when its reset holds. The
+      // engine restores the verdict from the alert open in the store, which may be newer than the
+      // checkpoint (an alert opened after it, before a kill -9): its level must hold the alert until
+      // its own reset. A snapshot from before latches: the held levels are engaged too.
       const verdictBit = verdict === 'ok' ? 0 : (specs[specIndex.get(verdict) ?? -1]?.bit ?? 0);
-      data[base + LATCHED] = typeof json.latched === 'number' ? json.latched : json.held | verdictBit;
+      data[base + LATCHED] = (typeof json.latched === 'number' ? json.latched : json.held) | verdictBit;
       sinceJson.forEach((t, i) => {
         data[base + SINCE + i] = nullToNan(t);
       });

@@ -365,6 +365,19 @@ describe('threshold model on the way down (alert semantics: safety first)', () =
     after.model.onReading(makeReading(detector, 2_000, { gas_lel_pct: 9, ack: true }));
     expect(after.verdicts()).toEqual(['orange']);
   });
+
+  it('holds a restored verdict newer than its checkpoint until that level resets', () => {
+    // The checkpoint predates the leak; the engine restores the verdict from the open red alert.
+    const withResets: Partial<ThresholdScenario> = { reset: { red: 'value < 20', orange: 'value < 8' } };
+    const before = setup(withResets);
+    before.model.onReading(makeReading(detector, 0, { gas_lel_pct: 0 }));
+    const snapshot = JSON.parse(JSON.stringify(before.model.snapshot()));
+    const after = setup(withResets);
+    after.model.restore(snapshot, () => detector, () => 'red');
+    after.model.onReading(makeReading(detector, 1_000, { gas_lel_pct: 22 })); // below red, above red's reset
+    after.model.onReading(makeReading(detector, 2_000, { gas_lel_pct: 7 })); // red reset, orange reset, yellow holds
+    expect(after.verdicts()).toEqual(['yellow']);
+  });
 });
 
 describe('threshold scenario validation', () => {
