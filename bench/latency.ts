@@ -40,7 +40,7 @@ import type { ProbeFleet, SystemUnderTest } from './system-under-test.js';
  * sending its alarm reading in the background sweep, as a real detector in alarm does.
  *
  * `node --expose-gc dist/bench/latency.js [--full] [--devices N] [--seconds S] [--rates a,b,…]
- *   [--throughput-rates a,b,…] [--node-red-throughput-rates a,b,…] [--skip-peers] [--out DIR] [--name NAME]`
+ *   [--throughput-rates a,b,…] [--node-red-throughput-rates a,b,…] [--skip-peers] [--checkpoint-interval 5s|0s] [--out DIR] [--name NAME]`
  */
 export interface LatencyBenchOptions {
   full: boolean;
@@ -56,13 +56,18 @@ export interface LatencyBenchOptions {
   throughputRates: string;
   nodeRedThroughputRates: string;
   skipPeers: boolean;
+  /**
+   * The engine's `checkpoint.interval` (issue 10); empty: the engine's default (5s). `0s` measures
+   * the engine without periodic checkpoints, so the two runs side by side give checkpointing's cost.
+   */
+  checkpointInterval: string;
   out: string;
   name: string;
 }
 
 export const DEFAULT_LATENCY_OPTIONS: Readonly<LatencyBenchOptions> = {
   full: false, devices: 100_000, seconds: 0, rates: '1000,5000,20000,50000', throughputRates: '', nodeRedThroughputRates: '',
-  skipPeers: false, out: 'bench/results', name: 'latency',
+  skipPeers: false, checkpointInterval: '', out: 'bench/results', name: 'latency',
 };
 
 /**
@@ -90,6 +95,11 @@ export interface StepResult {
   /** Devices in alarm (triggered so far on this system) when the step ended. */
   inAlarm: number;
   latencyMs: Percentiles;
+  /**
+   * Model-state checkpoints written during the step (riskwatch): keys, checkpoints finished, and
+   * the longest slice of the last one (ms) — what checkpointing put on the loop the step measured.
+   */
+  checkpoint?: { keys: number; passes: number; lastLongestSliceMs: number };
 }
 
 interface Measured extends StepResult {
@@ -161,6 +171,7 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number): Prom
 async function measureStep(publisher: ChildProcess, sut: SystemUnderTest, pool: TriggerPool, rate: number, seconds: number): Promise<Measured> {
   const triggers = pool.take(triggersPerStep(rate, seconds));
   const before = await sut.processed();
+  const checkpointsBefore = sut.checkpoints?.();
   // The fleet itself is not in the command: the publisher has it since the run began (`fleet`).
   const command: ProbeCommand = {
     cmd: 'probe', inputUrl: sut.inputUrl, outputUrl: sut.outputUrl, outputTopics: sut.outputTopics, outputQos: sut.outputQos, match: sut.match,
@@ -174,9 +185,14 @@ async function measureStep(publisher: ChildProcess, sut: SystemUnderTest, pool: 
     await until(async () => ((await sut.processed()) ?? 0) >= expected, 10_000);
     lost = expected - ((await sut.processed()) ?? 0);
   }
+  const checkpointsAfter = sut.checkpoints?.();
+  const checkpoint = checkpointsBefore && checkpointsAfter
+    ? { keys: checkpointsAfter.keys - checkpointsBefore.keys, passes: checkpointsAfter.passes - checkpointsBefore.passes, lastLongestSliceMs: round(checkpointsAfter.longestSliceMs, 2) }
+    : undefined;
   return {
     system: sut.name, rate, achievedRate: round(probe.achievedRate, 0), sent: probe.sent, lost, triggers: probe.triggers, missing: probe.missing,
     repeatedAlarms: probe.repeatedAlarms, inAlarm: probe.inAlarm, latencyMs: percentiles(Float64Array.from(probe.samples)), samples: probe.samples,
+    ...(checkpoint ? { checkpoint } : {}),
   };
 }
 
@@ -321,7 +337,7 @@ export async function runLatencyBenchmark(options: LatencyBenchOptions) {
       }
     }
 
-    riskwatch = await startRiskwatch(options.devices);
+    riskwatch = await startRiskwatch(options.devices, { checkpointInterval: options.checkpointInterval || undefined });
     const engine = riskwatch.engine;
     await ask(publisher, { cmd: 'system', name: riskwatch.name } satisfies SystemCommand);
     // Every device reports once, so every scenario holds state for it before anything is measured.
@@ -391,9 +407,9 @@ export function latencyMarkdown(r: LatencyBenchResult): string {
     '',
     'Publish → output received by an external MQTT subscriber (riskwatch: the dispatch order; Node-RED: its alert message; a bare broker: the reading itself).',
     '',
-    '| system | msg/s (achieved) | outputs | p50 | p99 | p99.9 | max | lost readings | missing outputs |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...r.latency.map((s) => `| ${s.system} | ${rateLabel(s.rate)} (${rateLabel(s.achievedRate)}) | ${s.latencyMs.count} | ${ms(s.latencyMs.p50)} | ${ms(s.latencyMs.p99)} | ${ms(s.latencyMs.p999)} | ${ms(s.latencyMs.max)} | ${s.lost ?? 'n/a'} | ${s.missing} |`),
+    '| system | msg/s (achieved) | outputs | p50 | p99 | p99.9 | max | lost readings | missing outputs | model keys checkpointed (longest slice) |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...r.latency.map((s) => `| ${s.system} | ${rateLabel(s.rate)} (${rateLabel(s.achievedRate)}) | ${s.latencyMs.count} | ${ms(s.latencyMs.p50)} | ${ms(s.latencyMs.p99)} | ${ms(s.latencyMs.p999)} | ${ms(s.latencyMs.max)} | ${s.lost ?? 'n/a'} | ${s.missing} | ${s.checkpoint ? `${s.checkpoint.keys.toLocaleString('en')} in ${s.checkpoint.passes} (${ms(s.checkpoint.lastLongestSliceMs)})` : 'n/a'} |`),
     '',
     '| riskwatch ÷ durable hop (the engine\'s own overhead) | p50 | p99 |',
     '|---|---|---|',

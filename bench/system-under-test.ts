@@ -27,6 +27,8 @@ export interface SystemUnderTest {
   triggerTopicPrefix: string;
   /** Readings the system has taken in so far; null when it cannot tell (a bare broker). */
   processed(): Promise<number | null>;
+  /** Model-state keys checkpointed so far and the longest checkpoint slice (riskwatch only). */
+  checkpoints?(): { keys: number; passes: number; longestSliceMs: number };
   stop(): Promise<void>;
 }
 

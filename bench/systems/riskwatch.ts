@@ -26,7 +26,7 @@ export function probeFleet(devices: number): ProbeFleet {
  * file in a temp directory. The output is the order: `riskwatch.order.created` on the tier topics,
  * after the alert and the order are committed (durable before announced).
  */
-export async function startRiskwatch(devices: number): Promise<RiskwatchSystem> {
+export async function startRiskwatch(devices: number, tuning: { checkpointInterval?: string } = {}): Promise<RiskwatchSystem> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rw-bench-latency-'));
   const built = benchFleet(devices);
   const registry = new Registry(built.registry);
@@ -34,13 +34,14 @@ export async function startRiskwatch(devices: number): Promise<RiskwatchSystem> 
     devices: registry.devices().map((d) => [d.id, d.type]),
     gasDetectors: built.byType.gas_detector,
   };
-  const config = resolveConfig({ mqtt: { port: 0, host: '127.0.0.1' }, http: { enabled: false }, data: dataDir, rules: 'rules', log: { level: 'warn' } });
+  const config = resolveConfig({ mqtt: { port: 0, host: '127.0.0.1' }, http: { enabled: false }, data: dataDir, rules: 'rules', log: { level: 'warn' } },
+    tuning.checkpointInterval === undefined ? undefined : { checkpoint: { interval: tuning.checkpointInterval } });
   const engine = createEngine(config, { registry, logger: pino({ level: 'warn' }) });
   await engine.start();
   const url = `mqtt://127.0.0.1:${(engine.messageBus as EmbeddedBus).port}`;
   return {
     name: 'riskwatch',
-    description: `riskwatch with the shipped scenarios (${engine.listScenarios().length}) and dispatch policy, embedded aedes, SQLite WAL; ${devices.toLocaleString('en')} devices`,
+    description: `riskwatch with the shipped scenarios (${engine.listScenarios().length}) and dispatch policy, embedded aedes, SQLite WAL, model checkpoints every ${config.checkpoint.interval}; ${devices.toLocaleString('en')} devices`,
     inputUrl: url,
     outputUrl: url,
     outputTopics: ['rw/orders/grid/+', 'rw/orders/community/+', 'rw/orders/street/+'],
@@ -51,6 +52,10 @@ export async function startRiskwatch(devices: number): Promise<RiskwatchSystem> 
     engine,
     fleet,
     processed: async () => engine.counters.messages,
+    checkpoints: () => {
+      const stats = engine.checkpointStats;
+      return { keys: stats?.keys ?? 0, passes: stats?.passes ?? 0, longestSliceMs: stats?.last?.longestSliceMs ?? 0 };
+    },
     stop: async () => {
       await engine.stop();
       rmSync(dataDir, { recursive: true, force: true });

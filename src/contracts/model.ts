@@ -41,10 +41,13 @@ export interface ScenarioModel {
   /** Every key's state as JSON. */
   snapshot(): SnapshotEntry[];
   /**
-   * The keys changed since the last call, for an incremental checkpoint; the model starts a new
-   * list. O(1): the cost of a checkpoint is paid when it reads the keys, off the reading path.
+   * The keys changed since the last call, for an incremental checkpoint taken at `at` (engine
+   * clock); the model starts a new list. Keys whose only change is their newest reading's time or
+   * value (refreshed) come once per the model's refresh period, or when `everything` is asked for.
+   * O(1) but for that merge: the cost of a checkpoint is paid when it reads the keys, off the
+   * reading path.
    */
-  takeChanged(): ChangedKeys;
+  takeChanged(at: number, everything: boolean): ChangedKeys;
   /**
    * Adopts checkpointed state before the first reading and re-arms its timers; entries whose device
    * the registry no longer knows are dropped. With `openLevel` (the level of the key's alert open in

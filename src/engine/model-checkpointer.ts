@@ -19,13 +19,15 @@ export interface CheckpointBudget {
 }
 
 /**
- * 2 000 keys or 3 ms per slice. A key costs ~7 µs to serialise and write (bench/checkpoint.ts:
- * ~150 000 keys/s), so a slice on the real clock ends on time, at a few hundred keys. 3 ms rather
- * than the timer queue's 5 ms: what a slice cannot bound — a young-generation GC (4–11 ms with a
- * million keys in the heap) or a slow commit — lands inside it, and slice plus those must stay under
- * the 20 ms a checkpoint may block the loop (measured longest block at 1 000 000 keys: 11 ms).
+ * 2 000 keys or 1 ms per slice. A key costs ~7 µs to serialise and write (bench/checkpoint.ts:
+ * ~150 000 keys/s), so a slice on the real clock ends on time, after two or three transactions. A
+ * reading that arrives during a slice waits for it: with 3 ms slices the publish → order p99 at
+ * 5 000 msg/s was 12–14 ms against 5 ms without checkpoints, with 1 ms slices 6.5 ms
+ * (bench/latency.ts `--checkpoint-interval`). What a slice cannot bound — a young-generation GC
+ * (4–11 ms with a million keys in the heap) or a slow commit — lands inside it; a checkpoint's
+ * longest block stays under the 20 ms it may take (measured at 1 000 000 keys: 11 ms).
  */
-export const DEFAULT_CHECKPOINT_BUDGET: Readonly<CheckpointBudget> = { maxKeys: 2_000, maxMs: 3 };
+export const DEFAULT_CHECKPOINT_BUDGET: Readonly<CheckpointBudget> = { maxKeys: 2_000, maxMs: 1 };
 
 /**
  * Keys per transaction: a slice commits every 64 keys (~15 KB of log) rather than once. The store's
@@ -140,7 +142,7 @@ export class ModelCheckpointer {
     if (this.running) return this.checkpointNow(); // another caller started one meanwhile: it may predate our changes
     this.timer?.unsubscribe();
     this.timer = undefined;
-    const pass = this.begin();
+    const pass = this.begin(true);
     await pass.ended;
     return pass.keys;
   }
@@ -161,7 +163,7 @@ export class ModelCheckpointer {
       while (!this.write(inProgress, STOP_KEYS_PER_SLICE, Infinity));
       this.finish(inProgress);
     }
-    const last = this.take();
+    const last = this.take(true);
     while (!this.write(last, STOP_KEYS_PER_SLICE, Infinity));
     this.finish(last);
     return this.stats.keys - before;
@@ -174,25 +176,27 @@ export class ModelCheckpointer {
     const delay = Math.max(0, lastStart + intervalMs - scheduler.now());
     this.timer = scheduler.schedule(() => {
       this.timer = undefined;
-      if (!this.stopped && !this.running) this.begin();
+      if (!this.stopped && !this.running) this.begin(false);
     }, delay);
   }
 
-  private begin(): Pass {
-    const pass = this.take();
+  /** `everything`: refreshed keys too, whenever they were last taken (see `ScenarioModel.takeChanged`). */
+  private begin(everything: boolean): Pass {
+    const pass = this.take(everything);
     this.running = pass;
     this.slice(pass);
     return pass;
   }
 
   /** A new checkpoint: the changed keys of every model, taken now. */
-  private take(): Pass {
+  private take(everything: boolean): Pass {
     let end!: () => void;
     const ended = new Promise<void>((resolve) => (end = resolve));
+    const at = this.options.scheduler.now();
     return {
-      at: this.options.scheduler.now(),
+      at,
       startedAt: this.now(),
-      work: this.options.models.map(({ scenarioId, model }) => ({ scenarioId, changed: model.takeChanged(), next: 0 })),
+      work: this.options.models.map(({ scenarioId, model }) => ({ scenarioId, changed: model.takeChanged(at, everything), next: 0 })),
       item: 0, keys: 0, slices: 0, longestSliceMs: 0, ended, end,
     };
   }

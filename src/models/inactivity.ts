@@ -9,7 +9,7 @@ import { ERR_SCENARIO_INVALID } from '../core/errors.js';
 import { compileReadingPredicate, ExpressionError, type ReadingPredicate } from '../core/expression.js';
 import { activeTimeBetween, addActiveTime, describeActiveHours, parseActiveHours } from './active-hours.js';
 import { durationLadder, highestStepReached, nextStepIndex, type LevelStep } from './duration-ladder.js';
-import { detection, KeyedStates, type KeyedState } from './keyed-states.js';
+import { detection, KeyedStates, refreshTolerance, type KeyedState } from './keyed-states.js';
 import { evidenceOf, keyNumberOf, keyOf } from './model-key.js';
 import { readingFromJson, readingToJson, verdictFromJson, type ReadingJson } from './model-snapshot.js';
 import { durationField, durationLevels, growingDurations, isObject, positiveDuration, TIME_OF_DAY_PATTERN } from './scenario-fields.js';
@@ -166,13 +166,13 @@ export function createInactivityModel(scenario: InactivityScenario, deps: ModelD
       return {
         key, verdict: verdictFromJson(json.verdict), lastActive: json.lastActive, lastSeen: json.lastSeen,
         excluded: typeof json.excluded === 'number' ? json.excluded : 0,
-        lastActiveReading: readingFromJson(json.lastActiveReading as ReadingJson | undefined, context), lastReading: reading, dueAt: 0, heapIndex: -1, changed: false,
+        lastActiveReading: readingFromJson(json.lastActiveReading as ReadingJson | undefined, context), lastReading: reading, dueAt: 0, heapIndex: -1, listed: 0,
       };
     },
     rearm: (state) => {
       if (nextStep(state.verdict) < steps.length) arm(state);
     },
-  });
+  }, undefined, refreshTolerance(Math.min(steps[0]!.ms, maxSilenceMs)));
   return keyed.model((reading) => {
     const key = keyOf(scenario.keyBy, reading);
     const no = keyNumberOf(scenario.keyBy, reading);
@@ -182,7 +182,7 @@ export function createInactivityModel(scenario: InactivityScenario, deps: ModelD
       // Nothing before the first reading is known: the count starts there.
       state = {
         key, verdict: undefined, lastActive: reading.ts, lastSeen: reading.ts, excluded: 0,
-        lastActiveReading: active ? reading : undefined, lastReading: reading, dueAt: 0, heapIndex: -1, changed: false,
+        lastActiveReading: active ? reading : undefined, lastReading: reading, dueAt: 0, heapIndex: -1, listed: 0,
       };
       keyed.add(state, no);
       keyed.touch(state);
@@ -190,12 +190,12 @@ export function createInactivityModel(scenario: InactivityScenario, deps: ModelD
       arm(state);
       return;
     }
-    keyed.touch(state);
     if (reading.ts > state.lastSeen) {
       const silentFrom = state.lastSeen + maxSilenceMs;
       if (!active && reading.ts > silentFrom) {
         const from = silentFrom > state.lastActive ? silentFrom : state.lastActive;
         state.excluded += activeTimeBetween(from, reading.ts, window, reading.ctx.timeZone);
+        keyed.touch(state);
       }
       state.lastSeen = reading.ts;
       state.lastReading = reading;
@@ -205,6 +205,7 @@ export function createInactivityModel(scenario: InactivityScenario, deps: ModelD
       // Event time decides: a late active reading (NB-IoT batch) still moves lastActive forward.
       // Without its excluded silence the new count may reach the next level sooner than the armed
       // entry (activity otherwise only moves it later): then it is re-armed — rarely, after a gap.
+      keyed.touch(state);
       let sooner = false;
       if (reading.ts > state.lastActive) {
         sooner = state.excluded > 0;
@@ -233,6 +234,9 @@ export function createInactivityModel(scenario: InactivityScenario, deps: ModelD
       }
     }
     if (state.heapIndex < 0 && nextStep(state.verdict) < steps.length) arm(state);
+    // An inactive reading in time moved only lastSeen on: a restore up to refreshTolerance older
+    // counts the silence beyond maxSilence from a little earlier (≤ 1 % of the first level).
+    keyed.refresh(state);
   });
 }
 

@@ -5,7 +5,7 @@ import type { DeviceContext, EnrichedReading } from '../contracts/registry.js';
 import type { LevelMap, ScenarioOf } from '../contracts/scenario.js';
 import { formatDuration } from '../core/duration.js';
 import { durationLadder, highestStepReached, nextStepIndex } from './duration-ladder.js';
-import { detection, KeyedStates, type KeyedState } from './keyed-states.js';
+import { detection, KeyedStates, refreshTolerance, type KeyedState } from './keyed-states.js';
 import { evidenceOf, keyNumberOf } from './model-key.js';
 import { readingFromJson, readingToJson, verdictFromJson, type ReadingJson } from './model-snapshot.js';
 import { durationLevels, growingDurations } from './scenario-fields.js';
@@ -89,18 +89,18 @@ export function createOfflineModel(scenario: OfflineScenario, deps: ModelDeps): 
       const lastSeen = typeof json.lastSeen === 'number' ? json.lastSeen : reading?.ts;
       if (lastSeen === undefined) return undefined;
       const verdict = verdictFromJson(json.verdict) ?? 'ok';
-      return { key: ctx.device.id, verdict, lastSeen, lastReading: reading, ctx: reading?.ctx ?? ctx, dueAt: 0, heapIndex: -1, changed: false };
+      return { key: ctx.device.id, verdict, lastSeen, lastReading: reading, ctx: reading?.ctx ?? ctx, dueAt: 0, heapIndex: -1, listed: 0 };
     },
     rearm: (state) => {
       const next = nextStep(state.verdict);
       if (next < steps.length) keyed.timers.arm(state, state.lastSeen + steps[next]!.ms);
     },
-  });
+  }, undefined, refreshTolerance(steps[0]!.ms));
   /** A device the registry lists and the model holds nothing for: its silence counts from `since`. */
   const watch = (ctx: DeviceContext, since: number): boolean => {
     const key = ctx.device.id;
     if (keyed.map.has(key)) return false;
-    const state: OfflineState = { key, verdict: 'ok', lastSeen: since, lastReading: undefined, ctx, dueAt: 0, heapIndex: -1, changed: false };
+    const state: OfflineState = { key, verdict: 'ok', lastSeen: since, lastReading: undefined, ctx, dueAt: 0, heapIndex: -1, listed: 0 };
     keyed.add(state, ctx.deviceNo);
     // Checkpointed too, so a crash before its first message does not move its due time again.
     keyed.touch(state);
@@ -115,7 +115,7 @@ export function createOfflineModel(scenario: OfflineScenario, deps: ModelDeps): 
       // The first message decides: the device is reporting (clears an alert restored from the
       // store, or one raised while it was never heard from).
       if (state === undefined) {
-        state = { key: reading.deviceId, verdict: 'ok', lastSeen: reading.ts, lastReading: reading, ctx: reading.ctx, dueAt: 0, heapIndex: -1, changed: false };
+        state = { key: reading.deviceId, verdict: 'ok', lastSeen: reading.ts, lastReading: reading, ctx: reading.ctx, dueAt: 0, heapIndex: -1, listed: 0 };
         keyed.add(state, no);
       } else {
         state.verdict = 'ok';
@@ -128,7 +128,6 @@ export function createOfflineModel(scenario: OfflineScenario, deps: ModelDeps): 
       keyed.timers.arm(state, reading.ts + steps[0]!.ms);
       return;
     }
-    keyed.touch(state);
     const silentMs = reading.ts - state.lastSeen;
     if (reading.ts > state.lastSeen) {
       state.lastSeen = reading.ts;
@@ -144,6 +143,7 @@ export function createOfflineModel(scenario: OfflineScenario, deps: ModelDeps): 
       const verdict: Verdict = reached < 0 ? 'ok' : steps[reached]!.level;
       if (verdict !== state.verdict) {
         state.verdict = verdict;
+        keyed.touch(state);
         if (reached < 0) {
           emitVerdict(state, reading.ts, `message received after ${formatDuration(Math.max(0, silentMs))} of silence`, Math.max(0, silentMs));
         } else {
@@ -155,6 +155,10 @@ export function createOfflineModel(scenario: OfflineScenario, deps: ModelDeps): 
     } else if (state.heapIndex < 0) {
       keyed.timers.arm(state, state.lastSeen + steps[0]!.ms);
     }
+    // Only the last message's time moved on: a restore from a refresh up to refreshTolerance old
+    // counts the silence from an earlier message, so an offline alert after a crash comes that much
+    // early (≤ 1 % of the first level's duration), never late.
+    keyed.refresh(state);
   }, watch);
 }
 

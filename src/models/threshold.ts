@@ -8,7 +8,7 @@ import { LEVELS_HIGHEST_FIRST, isLevel, levelRank } from '../core/levels.js';
 import { ERR_SCENARIO_INVALID } from '../core/errors.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { compileReadingPredicate, ExpressionError, type ReadingPredicate } from '../core/expression.js';
-import { detection, KeyedStates, type KeyedState } from './keyed-states.js';
+import { detection, KeyedStates, refreshTolerance, type KeyedState } from './keyed-states.js';
 import { evidenceOf, keyNumberOf, keyOf } from './model-key.js';
 import { nanToNull, nullToNan, readingFromJson, readingToJson, verdictFromJson, type ReadingJson } from './model-snapshot.js';
 import { durationField, isObject, levelMapSchema, mapLevels, METRIC_NAME_PATTERN, positiveDuration } from './scenario-fields.js';
@@ -383,7 +383,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
 
   /** A row for a new key (its handle in the map too), its newest reading `reading`. */
   const addKey = (key: string, reading: EnrichedReading): number => {
-    const state: ThresholdState = { key, row: -1, dueAt: 0, heapIndex: -1, changed: false };
+    const state: ThresholdState = { key, row: -1, dueAt: 0, heapIndex: -1, listed: 0 };
     const row = rows.allocate(key, reading, state);
     state.row = row;
     keyed.map.set(key, state);
@@ -420,7 +420,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       const value = metric === undefined ? undefined : reading.metrics[metric];
       const verdict = verdictFromJson(json.verdict) ?? 'ok';
       // The KeyedStates skeleton adds the handle to the map; the row is the model's own.
-      const state: ThresholdState = { key, row: -1, dueAt: 0, heapIndex: -1, changed: false };
+      const state: ThresholdState = { key, row: -1, dueAt: 0, heapIndex: -1, listed: 0 };
       const row = rows.allocate(key, reading, state);
       state.row = row;
       const base = row * width;
@@ -444,7 +444,7 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
   }, () => {
     recentDevices = undefined;
     rows = new ThresholdRows(width, 1);
-  });
+  }, refreshTolerance(maxGap));
 
   return keyed.model((reading) => {
     let value: MetricValue | undefined;
@@ -472,16 +472,23 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
     }
     const data = rows.data;
     const base = row * width;
+    // What a restore decides by changed (levels held or latched, a duration's start, the verdict):
+    // the key goes with the next checkpoint; else only the newest reading moved on (refreshed).
+    let decisive = first || data[base + HELD] !== held;
     data[base + LATEST_TS] = ts;
     data[base + HELD] = held;
     rows.lastReadings[row] = reading;
-    keyed.touch(rows.states[row]!);
     if (depth > 0) putRecent(row, reading.deviceId, ts, value!);
     for (let i = 0; i < specs.length; i++) {
       if (specs[i]!.forMs === 0) continue;
       const since = base + SINCE + i;
-      if ((held & specs[i]!.bit) === 0) data[since] = NaN;
-      else if (gapped || Number.isNaN(data[since]!)) data[since] = ts;
+      if ((held & specs[i]!.bit) === 0) {
+        if (!Number.isNaN(data[since]!)) decisive = true;
+        data[since] = NaN;
+      } else if (gapped || Number.isNaN(data[since]!)) {
+        data[since] = ts;
+        decisive = true;
+      }
     }
     // A level stays latched until its reset holds (default: until its raise condition is false).
     // Only latched levels whose condition just failed cost a reset evaluation: none while all is well.
@@ -491,9 +498,12 @@ export function createThresholdModel(scenario: ThresholdScenario, deps: ModelDep
       if ((latched & spec.bit) === 0 || (held & spec.bit) !== 0) continue;
       if (spec.reset === undefined || spec.reset(reading, value)) latched &= ~spec.bit;
     }
+    if (data[base + LATCHED] !== latched) decisive = true;
     data[base + LATCHED] = latched;
     const prev = data[base + VERDICT]!;
     const index = determine(base, prev, ts);
+    if (decisive || index !== prev) keyed.touch(rows.states[row]!);
+    else keyed.refresh(rows.states[row]!);
     if (first || index !== prev) {
       data[base + VERDICT] = index;
       const left = rankOf(index) < rankOf(prev) ? specs[prev]!.resetText : undefined;

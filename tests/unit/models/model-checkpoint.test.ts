@@ -53,10 +53,10 @@ describe('dirty keys: what a checkpoint takes from a model', () => {
       const { model } = run(create);
       for (let i = 0; i < 3; i++) model.onReading(makeReading(meter('a'), i * MINUTE, { flow_lpm: 1 }));
       model.onReading(makeReading(meter('b'), 0, { flow_lpm: 1 }));
-      expect(readAll(model.takeChanged()).map((e) => e.key)).toEqual(['a', 'b']);
-      expect(model.takeChanged().length).toBe(0);
+      expect(readAll(model.takeChanged(0, true)).map((e) => e.key)).toEqual(['a', 'b']);
+      expect(model.takeChanged(0, true).length).toBe(0);
       model.onReading(makeReading(meter('b'), 5 * MINUTE, { flow_lpm: 1 }));
-      expect(readAll(model.takeChanged()).map((e) => e.key)).toEqual(['b']);
+      expect(readAll(model.takeChanged(0, true)).map((e) => e.key)).toEqual(['b']);
     }
   });
 
@@ -64,19 +64,64 @@ describe('dirty keys: what a checkpoint takes from a model', () => {
     const { model } = run((clock, emit) => createOfflineModel(offlineScenario, { scheduler: clock, emit }));
     model.onReading(makeReading(meter('a'), 0, {}));
     model.onReading(makeReading(meter('b'), 0, {}));
-    const taken = model.takeChanged();
+    const taken = model.takeChanged(0, true);
     expect(taken.read(0)?.key).toBe('a');
     model.onReading(makeReading(meter('a'), MINUTE, {})); // read already: listed again
     taken.putBack(1); // b was never written
-    expect(readAll(model.takeChanged()).map((e) => [e.key, e.state.lastSeen])).toEqual([['a', MINUTE], ['b', 0]]);
+    // b goes back as changed, a (only refreshed since) with the refreshed keys.
+    expect(readAll(model.takeChanged(0, true)).map((e) => [e.key, e.state.lastSeen])).toEqual([['b', 0], ['a', MINUTE]]);
+  });
+
+  it('holds keys whose only change is the newest reading until the refresh period (1 % of the shortest window) passed', () => {
+    // Offline, first level 2 h: refreshed keys go with a checkpoint every 72 s.
+    const { clock, model } = run((c, emit) => createOfflineModel(offlineScenario, { scheduler: c, emit }));
+    model.onReading(makeReading(meter('a'), 0, {}));
+    expect(readAll(model.takeChanged(0, false)).map((e) => e.key)).toEqual(['a']); // the first reading decides
+    clock.advanceTo(10 * SECOND);
+    model.onReading(makeReading(meter('a'), 10 * SECOND, {}));
+    model.onReading(makeReading(meter('b'), 10 * SECOND, {}));
+    expect(readAll(model.takeChanged(10 * SECOND, false)).map((e) => e.key)).toEqual(['b']); // a only refreshed
+    clock.advanceTo(50 * SECOND);
+    model.onReading(makeReading(meter('a'), 50 * SECOND, {}));
+    expect(model.takeChanged(50 * SECOND, false).length).toBe(0);
+    expect(readAll(model.takeChanged(72 * SECOND, false)).map((e) => [e.key, e.state.lastSeen])).toEqual([['a', 50 * SECOND]]);
+    // A graceful stop (or checkpointNow) takes everything, whenever refreshed keys went last.
+    model.onReading(makeReading(meter('a'), 80 * SECOND, {}));
+    expect(readAll(model.takeChanged(80 * SECOND, true)).map((e) => [e.key, e.state.lastSeen])).toEqual([['a', 80 * SECOND]]);
+  });
+
+  it('writes a key listed both as changed and as refreshed once per checkpoint, with its newest state', () => {
+    const { clock, model } = run((c, emit) => createThresholdModel(tapScenario, { scheduler: c, emit }));
+    model.onReading(makeReading(meter('a'), 0, { flow_lpm: 0 }));
+    readAll(model.takeChanged(0, true));
+    model.onReading(makeReading(meter('a'), MINUTE, { flow_lpm: 0 })); // refreshed
+    clock.advanceTo(2 * MINUTE);
+    model.onReading(makeReading(meter('a'), 2 * MINUTE, { flow_lpm: 6 })); // yellow's condition holds: changed
+    expect(readAll(model.takeChanged(2 * MINUTE, true)).map((e) => [e.key, e.state.latestTs, e.state.held])).toEqual([['a', 2 * MINUTE, 1]]);
+  });
+
+  it('after a restore from a refreshed key up to the refresh period old, an offline alert comes early by at most that, never late', () => {
+    const before = run((c, emit) => createOfflineModel(offlineScenario, { scheduler: c, emit }));
+    before.model.onReading(makeReading(meter('a'), 0, {}));
+    const durable = readAll(before.model.takeChanged(0, false)); // lastSeen 0
+    before.clock.advanceTo(60 * SECOND);
+    before.model.onReading(makeReading(meter('a'), 60 * SECOND, {})); // refreshed, not yet written
+    expect(before.model.takeChanged(60 * SECOND, false).length).toBe(0); // kill -9 after this checkpoint
+    const after = run((c, emit) => createOfflineModel(offlineScenario, { scheduler: c, emit }), 90 * SECOND);
+    after.model.restore(durable, (id) => meter(id), () => undefined);
+    after.clock.advanceTo(3 * HOUR);
+    const due = 60 * SECOND + 2 * HOUR; // the truth: silent since 60 s
+    const raised = after.detections.find((d) => d.verdict === 'blue')!;
+    expect(raised.eventTime).toBeLessThanOrEqual(due);
+    expect(due - raised.eventTime).toBeLessThanOrEqual(2 * HOUR / 100);
   });
 
   it('marks a key changed when a timer changes its verdict', () => {
     const { clock, model } = run((c, emit) => createOfflineModel(offlineScenario, { scheduler: c, emit }));
     model.onReading(makeReading(meter('a'), 0, {}));
-    readAll(model.takeChanged());
+    readAll(model.takeChanged(0, true));
     clock.advanceTo(2 * HOUR);
-    expect(readAll(model.takeChanged()).map((e) => [e.key, e.state.verdict])).toEqual([['a', 'blue']]);
+    expect(readAll(model.takeChanged(0, true)).map((e) => [e.key, e.state.verdict])).toEqual([['a', 'blue']]);
   });
 });
 
@@ -87,10 +132,10 @@ describe('restore from a checkpoint', () => {
       before.clock.advanceTo(t);
       before.model.onReading(makeReading(meter('a'), t, { flow_lpm: 6 }));
     }
-    const checkpoint = readAll(before.model.takeChanged());
+    const checkpoint = readAll(before.model.takeChanged(0, true));
     const after = run((clock, emit) => createThresholdModel(tapScenario, { scheduler: clock, emit }), HOUR + 5 * MINUTE);
     expect(after.model.restore(checkpoint, (id) => meter(id), () => undefined)).toBe(1);
-    expect(after.model.takeChanged().length).toBe(0);
+    expect(after.model.takeChanged(0, true).length).toBe(0);
     for (let t = HOUR + 15 * MINUTE; t <= 2 * HOUR; t += 15 * MINUTE) {
       after.clock.advanceTo(t);
       after.model.onReading(makeReading(meter('a'), t, { flow_lpm: 6 }));
@@ -104,7 +149,7 @@ describe('restore from a checkpoint', () => {
       before.clock.advanceTo(t);
       before.model.onReading(makeReading(elderly, t, { flow_lpm: t === 0 ? 3 : 0 }));
     }
-    const checkpoint = readAll(before.model.takeChanged());
+    const checkpoint = readAll(before.model.takeChanged(0, true));
     const after = run((clock, emit) => createInactivityModel(noWaterScenario, { scheduler: clock, emit }), 6 * HOUR + 10 * MINUTE);
     after.model.restore(checkpoint, () => elderly, () => undefined);
     for (let t = 6 * HOUR + 15 * MINUTE; t <= 9 * HOUR; t += 15 * MINUTE) {
@@ -118,7 +163,7 @@ describe('restore from a checkpoint', () => {
     const before = run((clock, emit) => createOfflineModel(offlineScenario, { scheduler: clock, emit }));
     before.model.onReading(makeReading(meter('early'), 0, {}));
     before.model.onReading(makeReading(meter('late'), HOUR, {}));
-    const checkpoint = readAll(before.model.takeChanged());
+    const checkpoint = readAll(before.model.takeChanged(0, true));
     const after = run((clock, emit) => createOfflineModel(offlineScenario, { scheduler: clock, emit }), 2.5 * HOUR);
     after.model.restore(checkpoint, (id) => meter(id), () => undefined);
     after.clock.advanceTo(2.5 * HOUR + 1);
@@ -131,7 +176,7 @@ describe('restore from a checkpoint', () => {
     before.model.onReading(makeReading(meter('a'), 0, {}));
     before.model.onReading(makeReading(meter('b'), 0, {}));
     before.clock.advanceTo(2 * HOUR); // both blue in the model
-    const checkpoint = readAll(before.model.takeChanged());
+    const checkpoint = readAll(before.model.takeChanged(0, true));
     // The store got a's alert but not b's (crash between the checkpoint and b's commit).
     const after = run((clock, emit) => createOfflineModel(offlineScenario, { scheduler: clock, emit }), 2 * HOUR + SECOND);
     after.model.restore(checkpoint, (id) => meter(id), (key) => (key === 'a' ? 'blue' : undefined));
@@ -154,7 +199,7 @@ describe('devices never heard from (offline watch)', () => {
     expect(model.watch!(meter('quiet'), 10 * MINUTE)).toBe(true);
     model.onReading(makeReading(meter('talks'), 10 * MINUTE, {}));
     expect(model.watch!(meter('talks'), 10 * MINUTE)).toBe(false); // holds state already
-    expect(readAll(model.takeChanged()).map((e) => e.key)).toEqual(['quiet', 'talks']);
+    expect(readAll(model.takeChanged(0, true)).map((e) => e.key)).toEqual(['quiet', 'talks']);
     clock.advanceTo(2 * HOUR + 10 * MINUTE);
     const raised = detections.find((d) => d.key === 'quiet')!;
     expect(raised).toMatchObject({ verdict: 'blue', eventTime: 2 * HOUR + 10 * MINUTE, evidence: { readings: [], facts: { neverSeen: true, watchedSince: 10 * MINUTE } } });
@@ -165,7 +210,7 @@ describe('devices never heard from (offline watch)', () => {
   it('keeps the watch\'s start across a restart, so a crash does not postpone the device\'s due time', () => {
     const before = run((c, emit) => createOfflineModel(offlineScenario, { scheduler: c, emit }));
     before.model.watch!(meter('quiet'), 0);
-    const checkpoint = readAll(before.model.takeChanged());
+    const checkpoint = readAll(before.model.takeChanged(0, true));
     const after = run((c, emit) => createOfflineModel(offlineScenario, { scheduler: c, emit }), HOUR);
     after.model.restore(checkpoint, (id) => meter(id), () => undefined);
     expect(after.model.watch!(meter('quiet'), HOUR)).toBe(false);

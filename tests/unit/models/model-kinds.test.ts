@@ -64,12 +64,12 @@ describe('KeyedStates, the skeleton every model shares', () => {
   function counterModel(scheduler: ManualScheduler, fired: string[]) {
     const keyed: KeyedStates<Counter> = new KeyedStates<Counter>(scheduler, (state, now) => fired.push(`${state.key}@${now}`), {
       toJson: (s) => ({ count: s.count }),
-      fromJson: (key, json) => (typeof json.count === 'number' ? { key, count: json.count, dueAt: 0, heapIndex: -1 } : undefined),
+      fromJson: (key, json) => (typeof json.count === 'number' ? { key, count: json.count, dueAt: 0, heapIndex: -1, listed: 0 } : undefined),
       rearm: (state) => keyed.timers.arm(state, scheduler.now() + 1_000 * state.count),
     });
     const model = keyed.model((reading) => {
       let state = keyed.map.get(reading.deviceId);
-      if (!state) keyed.map.set(reading.deviceId, (state = { key: reading.deviceId, count: 0, dueAt: 0, heapIndex: -1 }));
+      if (!state) keyed.map.set(reading.deviceId, (state = { key: reading.deviceId, count: 0, dueAt: 0, heapIndex: -1, listed: 0 }));
       state.count++;
     });
     return { keyed, model };
